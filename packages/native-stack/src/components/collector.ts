@@ -1,0 +1,24 @@
+import { configPaths } from '../paths';
+import { LOOPBACK, ports } from '../ports';
+import { httpOk } from '../health';
+import type { ComponentSpec } from '../types';
+
+export function collector(binary: string): ComponentSpec {
+  return {
+    name: 'otel-collector',
+    command: binary,
+    args: ['--config', configPaths.collector],
+    env: {
+      OTELCOL_BIND_HOST: LOOPBACK,
+      JAEGER_OTLP_GRPC_ENDPOINT: `${LOOPBACK}:${ports.jaegerOtlpGrpc}`,
+    },
+    ports: {
+      'OTLP/gRPC': ports.collectorOtlpGrpc,
+      'OTLP/HTTP': ports.collectorOtlpHttp,
+      'span metrics': ports.collectorSpanMetrics,
+      telemetry: ports.collectorTelemetry,
+      health: ports.collectorHealth,
+    },
+    healthy: () => httpOk(`http://${LOOPBACK}:${ports.collectorHealth}/`).catch(() => false),
+  };
+}

@@ -1,0 +1,25 @@
+import { configPaths } from '../paths';
+import { LOOPBACK, ports } from '../ports';
+import { httpOk } from '../health';
+import type { ComponentSpec } from '../types';
+
+export function jaeger(binary: string): ComponentSpec {
+  return {
+    name: 'jaeger',
+    command: binary,
+    args: ['--config', configPaths.jaeger],
+    env: {
+      JAEGER_BIND_HOST: LOOPBACK,
+      PROMETHEUS_SERVER_URL: `http://${LOOPBACK}:${ports.prometheus}`,
+    },
+    ports: {
+      'OTLP/gRPC': ports.jaegerOtlpGrpc,
+      'OTLP/HTTP': ports.jaegerOtlpHttp,
+      query: ports.jaegerQuery,
+      'query gRPC': ports.jaegerQueryGrpc,
+      telemetry: ports.jaegerTelemetry,
+      health: ports.jaegerHealth,
+    },
+    healthy: () => httpOk(`http://${LOOPBACK}:${ports.jaegerHealth}/status`).catch(() => false),
+  };
+}

@@ -1,0 +1,50 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { configPaths } from '../paths';
+import { LOOPBACK, ports } from '../ports';
+import { httpOk } from '../health';
+import type { ComponentSpec } from '../types';
+
+interface StaticConfig { targets?: string[] }
+interface PromConfig {
+  scrape_configs?: { static_configs?: StaticConfig[] }[];
+  alerting?: { alertmanagers?: { static_configs?: StaticConfig[] }[] };
+  rule_files?: string[];
+}
+
+/**
+ * The native stack's view of the one Prometheus config: every target host becomes loopback
+ * (ports are identical, docs/ports.md) and rule files resolve against the original folder.
+ */
+export function renderForLoopback(source: string, sourceDir: string): string {
+  const config = parse(source) as PromConfig;
+  const rewrite = (sc: StaticConfig) => {
+    sc.targets = sc.targets?.map((t) => `${LOOPBACK}:${t.slice(t.lastIndexOf(':') + 1)}`);
+  };
+  config.scrape_configs?.forEach((job) => job.static_configs?.forEach(rewrite));
+  config.alerting?.alertmanagers?.forEach((am) => am.static_configs?.forEach(rewrite));
+  config.rule_files = config.rule_files?.map((f) => (isAbsolute(f) ? f : resolve(sourceDir, f)));
+  return stringify(config);
+}
+
+export function prometheus(stateDir: string): ComponentSpec {
+  const dir = join(stateDir, 'prometheus');
+  const rendered = join(dir, 'prometheus.yml');
+  return {
+    name: 'prometheus',
+    command: '/usr/bin/prometheus',
+    args: [
+      `--config.file=${rendered}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=${LOOPBACK}:${ports.prometheus}`,
+      '--web.enable-lifecycle',
+    ],
+    ports: { http: ports.prometheus },
+    async prepare() {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(rendered, renderForLoopback(readFileSync(configPaths.prometheus, 'utf8'), dirname(configPaths.prometheus)));
+    },
+    healthy: () => httpOk(`http://${LOOPBACK}:${ports.prometheus}/-/ready`).catch(() => false),
+  };
+}

@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { repoRoot } from '../paths';
+import { LOOPBACK, ports } from '../ports';
+import { httpOk } from '../health';
+import type { ComponentSpec, ServiceName } from '../types';
+import { databaseUrl } from './postgres';
+import { amqpUrl } from './rabbitmq';
+
+const layout: Record<ServiceName, { http: number; metrics: number; db: string }> = {
+  'shop-api': { http: ports.shopApi, metrics: ports.shopApiMetrics, db: 'shop' },
+  'crm-api': { http: ports.crmApi, metrics: ports.crmApiMetrics, db: 'crm' },
+  'mes-api': { http: ports.mesApi, metrics: ports.mesApiMetrics, db: 'mes' },
+};
+
+export const serviceNames = Object.keys(layout) as ServiceName[];
+
+export function serviceUrl(name: ServiceName): string {
+  return `http://${LOOPBACK}:${layout[name].http}`;
+}
+
+export function serviceMetricsUrl(name: ServiceName): string {
+  return `http://${LOOPBACK}:${layout[name].metrics}/metrics`;
+}
+
+/** A partner key for the MES partner API in the local stack (never reaches telemetry). */
+export const DEV_PARTNER = { id: 'acme', key: 'acme-dev-key-0001' };
+
+/**
+ * A reference service, instrumented only by the preload: `node --require @shopfloor/otel-bootstrap`.
+ * `extraEnv` lets tests switch on the services' documented fault hooks.
+ */
+export function service(name: ServiceName, extraEnv: Record<string, string> = {}): ComponentSpec {
+  const { http, metrics, db } = layout[name];
+  return {
+    name,
+    command: process.execPath,
+    args: ['--require', '@shopfloor/otel-bootstrap', join(repoRoot, 'packages', name, 'dist', 'server.js')],
+    cwd: repoRoot,
+    env: {
+      OTEL_SERVICE_NAME: name,
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=native',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${ports.collectorOtlpHttp}`,
+      // Short batch delay so a trace is in Jaeger about a second after the request.
+      OTEL_BSP_SCHEDULE_DELAY: '500',
+      OTEL_EXPORTER_PROMETHEUS_HOST: LOOPBACK,
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(metrics),
+      PORT: String(http),
+      DATABASE_URL: databaseUrl(db),
+      AMQP_URL: amqpUrl,
+      CRM_URL: serviceUrl('crm-api'),
+      MES_URL: serviceUrl('mes-api'),
+      MES_PARTNER_KEYS: `${DEV_PARTNER.id}:${DEV_PARTNER.key}`,
+      ...extraEnv,
+    },
+    ports: { http, metrics },
+    healthy: () => httpOk(`${serviceUrl(name)}/healthz`).catch(() => false),
+  };
+}

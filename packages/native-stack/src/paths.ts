@@ -1,0 +1,31 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** The repository root: this file runs from packages/native-stack/dist. */
+export const repoRoot = resolve(__dirname, '..', '..', '..');
+
+export const configPaths = {
+  collector: join(repoRoot, 'otel-collector', 'config.yaml'),
+  jaeger: join(repoRoot, 'compose', 'jaeger', 'config.yaml'),
+  prometheus: join(repoRoot, 'compose', 'prometheus', 'prometheus.yml'),
+  rabbitmqConf: join(repoRoot, 'compose', 'rabbitmq', 'rabbitmq.conf'),
+  rabbitmqPlugins: join(repoRoot, 'compose', 'rabbitmq', 'enabled_plugins'),
+};
+
+export interface Tools {
+  otelcol: string;
+  jaeger: string;
+}
+
+/** Binaries built by `npm run setup` (cached outside the repo; their paths are recorded here). */
+export function readTools(): Tools {
+  const file = join(repoRoot, '.run', 'tools.json');
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: run \`npm run setup\` first (it builds the Collector and Jaeger).`);
+  }
+  const tools = JSON.parse(readFileSync(file, 'utf8')) as Tools;
+  for (const [name, path] of Object.entries(tools)) {
+    if (!existsSync(path)) throw new Error(`${name} binary ${path} is gone: run \`npm run setup\` again.`);
+  }
+  return tools;
+}

@@ -1,0 +1,26 @@
+/** The port plan (docs/ports.md): the same ports in the native stack and in compose. */
+export const ports = {
+  postgres: 5432,
+  rabbitmqAmqp: 5672,
+  rabbitmqPrometheus: 15692,
+  collectorOtlpGrpc: 4317,
+  collectorOtlpHttp: 4318,
+  collectorSpanMetrics: 8889,
+  collectorTelemetry: 8888,
+  collectorHealth: 13133,
+  jaegerOtlpGrpc: 14317,
+  jaegerOtlpHttp: 14318,
+  jaegerQuery: 16686,
+  jaegerQueryGrpc: 16685,
+  jaegerTelemetry: 14269,
+  jaegerHealth: 14133,
+  prometheus: 9090,
+  shopApi: 8081,
+  shopApiMetrics: 9461,
+  crmApi: 8082,
+  crmApiMetrics: 9462,
+  mesApi: 8083,
+  mesApiMetrics: 9463,
+} as const;
+
+export const LOOPBACK = '127.0.0.1';
