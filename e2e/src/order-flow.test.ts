@@ -1,0 +1,169 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { DEV_PARTNER } from '@shopfloor/native-stack';
+import { getText, requestJson } from './clients/http';
+import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
+import { PrometheusClient } from './clients/prometheus';
+import { eventually } from './eventually';
+import { placeOrder } from './orders';
+import { stackUp, type Stack } from './stack';
+
+const SERVICES = ['shop-api', 'crm-api', 'mes-api'] as const;
+
+describe('one order, one trace: Shop → RabbitMQ → CRM → MES', () => {
+  let stack: Stack;
+  let jaeger: JaegerClient;
+  let prom: PrometheusClient;
+
+  before(async () => {
+    stack = await stackUp();
+    jaeger = new JaegerClient(stack.endpoints.jaeger);
+    prom = new PrometheusClient(stack.endpoints.prometheus);
+  });
+
+  after(async () => {
+    await stack?.down();
+  });
+
+  /** Waits for the order's trace to reach MES's database insert; returns its spans. */
+  async function completeTrace(orderId: string): Promise<Span[]> {
+    return eventually(`the trace of order ${orderId} to reach the MES database insert`, async () => {
+      const traces = await jaeger.findTraces('shop-api', { 'order.id': orderId });
+      if (traces.length !== 1) throw new Error(`Jaeger has ${traces.length} traces tagged order.id=${orderId}`);
+      const spans = flatten(traces[0]!);
+      const services = new Set(spans.map((s) => s.service));
+      const missing = SERVICES.filter((s) => !services.has(s));
+      if (missing.length) throw new Error(`the trace has no spans of ${missing.join(', ')}`);
+      if (!spans.some(isMesJobInsert)) throw new Error('the trace has no MES INSERT INTO jobs span yet');
+      return spans;
+    });
+  }
+
+  function isMesJobInsert(s: Span): boolean {
+    return s.service === 'mes-api' && s.kind === 'client' &&
+      Object.values(s.tags).some((v) => typeof v === 'string' && /insert\s+into\s+jobs/i.test(v));
+  }
+
+  function one(spans: Span[], what: string, pred: (s: Span) => boolean): Span {
+    const found = spans.filter(pred);
+    assert.equal(found.length, 1, `expected exactly one ${what}, found ${found.length}: ${spans.map((s) => `${s.service}/${s.kind}/${s.name}`).join(', ')}`);
+    return found[0]!;
+  }
+
+  it('rejects a bad order with a clear 400', async () => {
+    const res = await requestJson<{ error: string; details: { path: string }[] }>(`${stack.endpoints.shopApi}/orders`, {
+      method: 'POST',
+      body: { customer: { name: '', email: 'not-an-email' }, items: [] },
+    });
+    assert.equal(res.status, 400);
+    assert.ok(Array.isArray(res.body.details) && res.body.details.length >= 2, `400 body names the bad fields: ${JSON.stringify(res.body)}`);
+  });
+
+  it('produces one causally chained trace, findable by the order id', async () => {
+    const { orderId } = await placeOrder(stack.endpoints.shopApi);
+    const spans = await completeTrace(orderId);
+
+    assert.equal(new Set(spans.map((s) => s.traceId)).size, 1, 'all spans share one trace id');
+    const shopServer = one(spans, 'shop POST /orders server span', (s) => s.service === 'shop-api' && s.kind === 'server' && s.tags['http.route'] === '/orders');
+    const shopPublish = one(spans, 'shop publish', (s) => s.service === 'shop-api' && s.kind === 'producer');
+    const crmConsume = one(spans, 'crm consume', (s) => s.service === 'crm-api' && s.kind === 'consumer');
+    const crmPublish = one(spans, 'crm publish', (s) => s.service === 'crm-api' && s.kind === 'producer');
+    const mesConsume = one(spans, 'mes consume', (s) => s.service === 'mes-api' && s.kind === 'consumer');
+    const mesInsert = one(spans, 'mes INSERT INTO jobs', isMesJobInsert);
+
+    assert.equal(shopServer.parentId, undefined, 'the shop server span is the root');
+    assert.ok(isAncestor(spans, shopServer, shopPublish), 'shop publish descends from the shop server span');
+    assert.equal(crmConsume.parentId, shopPublish.id, 'crm consume is a child of the shop publish');
+    assert.ok(isAncestor(spans, crmConsume, crmPublish), 'crm publish descends from crm consume');
+    assert.equal(mesConsume.parentId, crmPublish.id, 'mes consume is a child of the crm publish');
+    assert.ok(isAncestor(spans, mesConsume, mesInsert), 'the MES insert descends from mes consume');
+
+    const job = await requestJson<{ orderId: string }>(`${stack.endpoints.mesApi}/jobs/${orderId}`);
+    assert.equal(job.status, 200, 'the MES operator API has the job');
+    const status = await requestJson<{ flow: { stage: string } }>(`${stack.endpoints.shopApi}/orders/${orderId}`);
+    assert.equal(status.body.flow.stage, 'mes', 'the shop reports the order as arrived at MES');
+  });
+
+  it('continues a valid incoming traceparent and starts a new trace on a malformed one', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const continued = await placeOrder(stack.endpoints.shopApi, { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` });
+    const spansA = await completeTrace(continued.orderId);
+    assert.equal(spansA[0]!.traceId, traceId, 'the order joins the caller trace');
+
+    const malformed = `00-${'z'.repeat(32)}-nothex-01`;
+    const fresh = await placeOrder(stack.endpoints.shopApi, { traceparent: malformed });
+    const spansB = await completeTrace(fresh.orderId);
+    const root = one(spansB, 'shop server span', (s) => s.service === 'shop-api' && s.kind === 'server' && s.tags['http.route'] === '/orders');
+    assert.equal(root.parentId, undefined, 'the malformed header is ignored: a new root span');
+    assert.match(root.traceId, /^[0-9a-f]{32}$/);
+  });
+
+  it('derives RED metrics from spans for all three services, consumers included', async () => {
+    await placeOrder(stack.endpoints.shopApi);
+    for (const service of SERVICES) {
+      await eventually(`span metrics of ${service} in Prometheus`, async () => {
+        const calls = await prom.query(`sum(traces_span_metrics_calls_total{service_name="${service}"})`);
+        if (!calls.length || Number(calls[0]!.value[1]) <= 0) throw new Error(`no traces_span_metrics_calls_total for ${service}`);
+        const hist = await prom.query(`count(traces_span_metrics_duration_milliseconds_bucket{service_name="${service}"})`);
+        if (!hist.length) throw new Error(`no traces_span_metrics_duration_milliseconds_bucket for ${service}`);
+      });
+    }
+    for (const service of ['crm-api', 'mes-api']) {
+      await eventually(`consumer span metrics of ${service}`, async () => {
+        const r = await prom.query(`traces_span_metrics_calls_total{service_name="${service}",span_kind="SPAN_KIND_CONSUMER"}`);
+        if (!r.length) throw new Error(`no consumer span metrics for ${service}`);
+      });
+    }
+    await eventually("Jaeger's Monitor API (SPM) call rates for mes-api consumer spans", async () => {
+      const body = await jaeger.callRates('mes-api', 'consumer');
+      const points = body.metrics.flatMap((m) => m.metricPoints);
+      if (!points.length) throw new Error(`/api/metrics/calls answered no points: ${JSON.stringify(body).slice(0, 200)}`);
+    });
+  });
+
+  it("exposes the HTTP duration histogram, CPU and memory on every service's /metrics", async () => {
+    for (const service of SERVICES) {
+      const text = await getText(stack.endpoints.serviceMetrics[service]);
+      for (const series of [/^http_server_request_duration_seconds_bucket\{/m, /^process_cpu_time_seconds_total\{/m, /^process_memory_usage_bytes\{/m, /^nodejs_eventloop_delay_/m]) {
+        assert.match(text, series, `${service} /metrics lacks ${series.source}`);
+      }
+    }
+  });
+
+  it('authenticates partners by API key and keeps the key out of telemetry', async () => {
+    const { orderId } = await placeOrder(stack.endpoints.shopApi);
+    await completeTrace(orderId);
+    const url = `${stack.endpoints.mesApi}/partner/v1/jobs/${orderId}`;
+    assert.equal((await requestJson(url)).status, 401, 'no key: 401');
+    assert.equal((await requestJson(url, { headers: { 'x-api-key': 'wrong' } })).status, 401, 'wrong key: 401');
+    assert.equal((await requestJson(url, { headers: { 'x-api-key': DEV_PARTNER.key } })).status, 200, 'partner key: 200');
+
+    const traces = await eventually('the partner request trace in Jaeger', async () => {
+      const found = await jaeger.findTraces('mes-api', { 'partner.id': DEV_PARTNER.id });
+      if (!found.length) throw new Error(`no mes-api trace tagged partner.id=${DEV_PARTNER.id}`);
+      return found;
+    });
+    assert.ok(!JSON.stringify(traces).includes(DEV_PARTNER.key), 'the API key is not in any span');
+    const metrics = await getText(stack.endpoints.serviceMetrics['mes-api']);
+    assert.ok(!metrics.includes(DEV_PARTNER.key), 'the API key is not in any metric');
+  });
+
+  it('keeps taking orders with the Collector stopped', async () => {
+    await stack.stopComponent('otel-collector');
+    try {
+      const orders = [];
+      for (let i = 0; i < 5; i++) orders.push(await placeOrder(stack.endpoints.shopApi));
+      for (const { orderId } of orders) {
+        await eventually(`order ${orderId} to reach MES without a Collector`, async () => {
+          const res = await requestJson(`${stack.endpoints.mesApi}/jobs/${orderId}`);
+          if (res.status !== 200) throw new Error(`GET /jobs/${orderId} answered ${res.status}`);
+        });
+      }
+    } finally {
+      await stack.startComponent('otel-collector');
+    }
+    const { orderId } = await placeOrder(stack.endpoints.shopApi);
+    await completeTrace(orderId);
+  });
+});
