@@ -8,6 +8,7 @@ export const configPaths = {
   collector: join(repoRoot, 'otel-collector', 'config.yaml'),
   jaeger: join(repoRoot, 'compose', 'jaeger', 'config.yaml'),
   prometheus: join(repoRoot, 'compose', 'prometheus', 'prometheus.yml'),
+  postgresInit: join(repoRoot, 'compose', 'postgres', 'init.sql'),
   rabbitmqConf: join(repoRoot, 'compose', 'rabbitmq', 'rabbitmq.conf'),
   rabbitmqPlugins: join(repoRoot, 'compose', 'rabbitmq', 'enabled_plugins'),
 };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LOOPBACK, ports } from '../ports';
 import { tcpOpen } from '../health';
+import { configPaths } from '../paths';
 import type { ComponentSpec } from '../types';
 
 const run = promisify(execFile);
@@ -11,7 +12,6 @@ const PG_BIN = '/usr/lib/postgresql/15/bin';
 export const PG_USER = 'shopfloor';
 /** Local development credentials; compose sets its own through POSTGRES_PASSWORD. */
 export const PG_PASSWORD = 'shopfloor-dev';
-export const DATABASES = ['shop', 'crm', 'mes'] as const;
 
 /** PostgreSQL refuses to run as root: when we are root, run it as the Debian `postgres` user. */
 function serverUser(): { uid?: number; gid?: number } {
@@ -27,8 +27,8 @@ export function postgres(stateDir: string): ComponentSpec {
   const data = join(dir, 'data');
   const user = serverUser();
   const asServer = { uid: user.uid, gid: user.gid };
-  const psql = (sql: string, db = 'postgres') =>
-    run('psql', ['-h', LOOPBACK, '-p', String(ports.postgres), '-U', PG_USER, '-d', db, '-tAc', sql], {
+  const psql = (...args: string[]) =>
+    run('psql', ['-h', LOOPBACK, '-p', String(ports.postgres), '-U', PG_USER, '-d', 'postgres', ...args], {
       env: { ...process.env, PGPASSWORD: PG_PASSWORD },
     });
 
@@ -52,12 +52,13 @@ export function postgres(stateDir: string): ComponentSpec {
       }
       await run(join(PG_BIN, 'initdb'), ['-D', data, '-U', PG_USER, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8'], asServer);
     },
-    healthy: async () => (await tcpOpen(ports.postgres)) && (await psql('SELECT 1').then(() => true, () => false)),
+    healthy: async () => (await tcpOpen(ports.postgres)) && (await psql('-tAc', 'SELECT 1').then(() => true, () => false)),
     async afterStart() {
-      for (const db of DATABASES) {
-        const { stdout } = await psql(`SELECT 1 FROM pg_database WHERE datname = '${db}'`);
-        if (stdout.trim() !== '1') await psql(`CREATE DATABASE ${db}`);
-      }
+      // Same init script as compose's postgres image, run once per data directory.
+      const marker = join(dir, 'init.done');
+      if (existsSync(marker)) return;
+      await psql('-v', 'ON_ERROR_STOP=1', '-f', configPaths.postgresInit);
+      writeFileSync(marker, new Date().toISOString());
     },
   };
 }
