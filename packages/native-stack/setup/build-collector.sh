@@ -32,6 +32,10 @@ if [[ -x "$binary" ]]; then
   exit 0
 fi
 
+# Go's standard install location is often not on PATH of non-login shells.
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+  PATH="/usr/local/go/bin:$PATH"
+fi
 command -v go >/dev/null 2>&1 || die "'go' is not on PATH. Install Go 1.25 or newer (https://go.dev/dl/) and re-run setup; the collector is built from source with the OpenTelemetry Collector Builder."
 
 if ! grep -q "go.opentelemetry.io/collector/receiver/otlpreceiver $BUILDER_VERSION" "$MANIFEST"; then

@@ -39,6 +39,8 @@ export function prometheus(stateDir: string): ComponentSpec {
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=${LOOPBACK}:${ports.prometheus}`,
       '--web.enable-lifecycle',
+      // Keeps the span metrics' exemplars: a latency bucket links to a trace id.
+      '--enable-feature=exemplar-storage',
     ],
     ports: { http: ports.prometheus },
     async prepare() {
