@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { connect, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, MessagePropertyHeaders, Options } from 'amqplib';
+import { redactUrl } from './config';
+import { describeError } from './errors';
+import type { Logger } from './logger';
+import { FailureStreak } from './retry';
+
+/** Topic exchange carrying the order flow. */
+export const ORDERS_EXCHANGE = 'shopfloor.orders';
+/** Direct exchange receiving dead letters, routed by the name of the work queue they came from. */
+export const DEAD_LETTER_EXCHANGE = 'shopfloor.dlx';
+
+export const ROUTING_KEYS = {
+  orderCreated: 'order.created',
+  productionRequested: 'production.requested',
+} as const;
+
+/** Work queues and the routing key each one is bound to on ORDERS_EXCHANGE. */
+export const WORK_QUEUES = {
+  crmOrderCreated: { name: 'crm.order-created', routingKey: ROUTING_KEYS.orderCreated },
+  mesProductionRequested: { name: 'mes.production-requested', routingKey: ROUTING_KEYS.productionRequested },
+} as const;
+
+export function deadLetterQueueName(queue: string): string {
+  return `${queue}.dlq`;
+}
+
+/** Arguments of a work queue: rejected/expired messages still reach `<queue>.dlq`. */
+export function workQueueArguments(queue: string): Record<string, string> {
+  return { 'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE, 'x-dead-letter-routing-key': queue };
+}
+
+type TopologyChannel = Pick<ConfirmChannel, 'assertExchange' | 'assertQueue' | 'bindQueue'>;
+
+/** Declares the whole topology (idempotent). Runs on every (re)connect of every channel. */
+export async function assertTopology(channel: TopologyChannel): Promise<void> {
+  await channel.assertExchange(ORDERS_EXCHANGE, 'topic', { durable: true });
+  await channel.assertExchange(DEAD_LETTER_EXCHANGE, 'direct', { durable: true });
+  for (const { name, routingKey } of Object.values(WORK_QUEUES)) {
+    await channel.assertQueue(name, { durable: true, arguments: workQueueArguments(name) });
+    await channel.bindQueue(name, ORDERS_EXCHANGE, routingKey);
+    const dlq = deadLetterQueueName(name);
+    await channel.assertQueue(dlq, { durable: true });
+    await channel.bindQueue(dlq, DEAD_LETTER_EXCHANGE, name);
+  }
+}
+
+/** The broker is not connected or did not confirm in time: retry later. */
+export class BrokerUnavailableError extends Error {
+  override readonly name = 'BrokerUnavailableError';
+}
+
+export interface BrokerOptions {
+  url: string;
+  logger: Logger;
+  /** Service name: RabbitMQ connection name and `x-shopfloor-source` header. */
+  service: string;
+  /** How long a publish may wait for the broker's confirm. Default 5000 ms. */
+  publishTimeoutMs?: number;
+}
+
+export interface PublishOptions {
+  headers?: MessagePropertyHeaders;
+  timeoutMs?: number;
+  messageId?: string;
+}
+
+/** Properties of a message being re-published (dead letter, retry). */
+export interface RawPublishOptions extends Options.Publish {
+  timeoutMs?: number;
+}
+
+/**
+ * One reconnecting AMQP connection plus a confirm channel for publishing.
+ * amqp-connection-manager reconnects after a broker restart and re-runs `assertTopology`.
+ */
+export class Broker {
+  readonly connection: AmqpConnectionManager;
+  private readonly publisher: ChannelWrapper;
+  private readonly logger: Logger;
+  private readonly publishTimeoutMs: number;
+  private closed = false;
+
+  constructor(private readonly options: BrokerOptions) {
+    this.logger = options.logger;
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
+    const streak = new FailureStreak(this.logger, 'connecting to RabbitMQ');
+    let connectedOnce = false;
+    this.connection = connect([options.url], {
+      heartbeatIntervalInSeconds: 5,
+      reconnectTimeInSeconds: 2,
+      connectionOptions: { clientProperties: { connection_name: options.service } },
+    });
+    this.connection.on('connect', () => {
+      streak.success();
+      this.logger.info({ broker: redactUrl(options.url) }, connectedOnce ? 'reconnected to RabbitMQ' : 'connected to RabbitMQ');
+      connectedOnce = true;
+    });
+    this.connection.on('connectFailed', ({ err }) => {
+      streak.failure(describeError(err), { broker: redactUrl(options.url) });
+    });
+    this.connection.on('disconnect', ({ err }) => {
+      if (!this.closed) this.logger.warn({ error: describeError(err) }, 'disconnected from RabbitMQ; reconnecting');
+    });
+    this.connection.on('blocked', ({ reason }) => this.logger.warn({ reason }, 'RabbitMQ blocked the connection'));
+    this.connection.on('unblocked', () => this.logger.info('RabbitMQ unblocked the connection'));
+    this.publisher = this.createChannel('publisher');
+  }
+
+  isConnected(): boolean {
+    return !this.closed && this.connection.isConnected();
+  }
+
+  /**
+   * A confirm channel that re-asserts the topology after every reconnect; errors are logged.
+   * `onChannel` sees each new underlying channel first (before the topology, before consumers).
+   */
+  createChannel(name: string, onChannel?: (channel: ConfirmChannel) => void): ChannelWrapper {
+    const channel = this.connection.createChannel({
+      name,
+      confirm: true,
+      json: false,
+      setup: async (ch: ConfirmChannel) => {
+        onChannel?.(ch);
+        await assertTopology(ch);
+      },
+    });
+    channel.on('error', (err: Error) => {
+      this.logger.error({ channel: name, error: describeError(err) }, 'RabbitMQ channel error');
+    });
+    return channel;
+  }
+
+  /**
+   * Publishes JSON to ORDERS_EXCHANGE as a persistent message and resolves only when the
+   * broker confirmed it. Fails fast with BrokerUnavailableError when not connected, or when
+   * the confirm does not arrive within the publish timeout.
+   */
+  async publish(routingKey: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
+    await this.publishRaw(ORDERS_EXCHANGE, routingKey, Buffer.from(JSON.stringify(payload)), {
+      contentType: 'application/json',
+      messageId: options.messageId ?? randomUUID(),
+      timestamp: Date.now(),
+      type: routingKey,
+      appId: this.options.service,
+      headers: { 'x-shopfloor-source': this.options.service, ...options.headers },
+      timeoutMs: options.timeoutMs,
+    });
+  }
+
+  /** Publishes bytes with the given properties (persistent), awaiting the confirm. */
+  async publishRaw(exchange: string, routingKey: string, content: Buffer, options: RawPublishOptions): Promise<void> {
+    if (!this.isConnected()) throw new BrokerUnavailableError('not connected to RabbitMQ');
+    const { timeoutMs, ...properties } = options;
+    const timeout = timeoutMs ?? this.publishTimeoutMs;
+    try {
+      await this.publisher.publish(exchange, routingKey, content, { ...properties, persistent: true, timeout });
+    } catch (err) {
+      if (err instanceof Error && err.message === 'timeout') {
+        throw new BrokerUnavailableError(`publish to ${exchange || '(default exchange)'} not confirmed within ${timeout} ms`);
+      }
+      throw new BrokerUnavailableError(`publish to ${exchange || '(default exchange)'} failed: ${describeError(err)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.publisher.close();
+    } catch (err) {
+      this.logger.debug({ error: describeError(err) }, 'closing the publisher channel failed');
+    }
+    await this.connection.close();
+  }
+}

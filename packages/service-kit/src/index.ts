@@ -1,0 +1,13 @@
+export { z } from 'zod';
+export * from './attributes';
+export * from './broker';
+export * from './config';
+export * from './consumer';
+export * from './db';
+export * from './errors';
+export * from './http';
+export * from './lifecycle';
+export * from './logger';
+export * from './messages';
+export * from './retry';
+export * from './service';
