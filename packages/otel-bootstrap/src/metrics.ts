@@ -1,0 +1,200 @@
+/**
+ * Metrics: a MeterProvider read by the Prometheus exporter (pull, /metrics),
+ * plus process CPU and memory from @opentelemetry/host-metrics. HTTP server
+ * duration and event-loop metrics come from the http and runtime-node
+ * instrumentations, which record through this provider.
+ */
+import * as path from 'path';
+import { metrics } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { PrometheusExporter as PrometheusExporterType } from '@opentelemetry/exporter-prometheus';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { MetricsConfig } from './types';
+import { describeError, type Logger } from './utils';
+
+/**
+ * OpenTelemetry → Prometheus unit suffixes, per the OTel "Prometheus and
+ * OpenMetrics compatibility" spec. The pinned exporter-prometheus (0.223)
+ * only appends `_total`; it emits the unit as a `# UNIT` comment but not in
+ * the name, so `http.server.request.duration` (s) would be served as
+ * `http_server_request_duration_bucket` where Prometheus users, the
+ * Collector's prometheus exporter and Prometheus's own OTLP receiver all say
+ * `http_server_request_duration_seconds_bucket`.
+ */
+const UNIT_WORDS: Record<string, string> = {
+  d: 'days',
+  h: 'hours',
+  min: 'minutes',
+  s: 'seconds',
+  ms: 'milliseconds',
+  us: 'microseconds',
+  ns: 'nanoseconds',
+  By: 'bytes',
+  KiBy: 'kibibytes',
+  MiBy: 'mebibytes',
+  GiBy: 'gibibytes',
+  TiBy: 'tebibytes',
+  KBy: 'kilobytes',
+  MBy: 'megabytes',
+  GBy: 'gigabytes',
+  TBy: 'terabytes',
+  m: 'meters',
+  V: 'volts',
+  A: 'amperes',
+  J: 'joules',
+  W: 'watts',
+  g: 'grams',
+  Cel: 'celsius',
+  Hz: 'hertz',
+  '%': 'percent',
+};
+const PER_UNIT_WORDS: Record<string, string> = {
+  s: 'second',
+  m: 'minute',
+  h: 'hour',
+  d: 'day',
+  w: 'week',
+  mo: 'month',
+  y: 'year',
+};
+
+function sanitize(text: string): string {
+  return text.replace(/[^a-zA-Z0-9_:]+/g, '_').replace(/^_+|_+$/g, '');
+}
+
+/** The name suffix for a UCUM unit ('' for none). `1` is "ratio", for gauges only. */
+export function prometheusUnitSuffix(unit: string, isGauge: boolean): string {
+  // Annotations like {request} are not units.
+  const u = unit.replace(/\{[^}]*\}/g, '').trim();
+  if (u === '') return '';
+  if (u === '1') return isGauge ? 'ratio' : '';
+  const slash = u.indexOf('/');
+  if (slash >= 0) {
+    const main = u.slice(0, slash);
+    const per = u.slice(slash + 1);
+    const mainWord = main === '' || main === '1' ? '' : (UNIT_WORDS[main] ?? main);
+    const perWord = PER_UNIT_WORDS[per] ?? per;
+    return sanitize(mainWord === '' ? `per_${perWord}` : `${mainWord}_per_${perWord}`);
+  }
+  return sanitize(UNIT_WORDS[u] ?? u);
+}
+
+/**
+ * Units missing from instruments we ship, per their semantic conventions.
+ * host-metrics 0.39 creates process.memory.usage and process.cpu.utilization
+ * without a unit.
+ */
+const MISSING_UNITS: Record<string, string> = {
+  'process.memory.usage': 'By',
+  'process.cpu.utilization': '1',
+};
+
+/** Minimal structural view of sdk-metrics' collection result (two sdk-metrics copies are in play). */
+interface MetricLike {
+  descriptor: { name: string; unit: string };
+  dataPointType: number;
+  isMonotonic?: boolean;
+}
+interface ResourceMetricsLike {
+  scopeMetrics: { metrics: MetricLike[] }[];
+}
+
+/** Returns a copy of `rm` whose metric names carry their unit suffix. */
+export function withUnitSuffixes<T>(rm: T, dataPointType: { GAUGE: number; SUM: number }): T {
+  const src = rm as unknown as ResourceMetricsLike;
+  return {
+    ...src,
+    scopeMetrics: src.scopeMetrics.map(sm => ({
+      ...sm,
+      metrics: sm.metrics.map(metric => {
+        const unit = metric.descriptor.unit || MISSING_UNITS[metric.descriptor.name] || '';
+        const isGauge =
+          metric.dataPointType === dataPointType.GAUGE ||
+          (metric.dataPointType === dataPointType.SUM && metric.isMonotonic === false);
+        const suffix = prometheusUnitSuffix(unit, isGauge);
+        const name = metric.descriptor.name;
+        if (suffix === '' || sanitize(name).endsWith(`_${suffix}`)) {
+          return unit === metric.descriptor.unit ? metric : { ...metric, descriptor: { ...metric.descriptor, unit } };
+        }
+        return { ...metric, descriptor: { ...metric.descriptor, name: `${name}_${suffix}`, unit } };
+      }),
+    })),
+  } as unknown as T;
+}
+
+type CollectOptions = Parameters<PrometheusExporterType['collect']>[0];
+type CollectResult = Awaited<ReturnType<PrometheusExporterType['collect']>>;
+
+export interface MetricsHandle {
+  meterProvider: MeterProvider;
+  /** Resolves once the /metrics server listens, or rejects if it cannot (already warned). */
+  listening: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * The installed exporter-prometheus pins its own sdk-metrics copy. Building
+ * the MeterProvider from that same copy keeps reader and provider internals
+ * in step (and loads nothing extra: the exporter loads that copy anyway).
+ */
+function loadSdkMetrics(): typeof import('@opentelemetry/sdk-metrics') {
+  const exporterEntry = require.resolve('@opentelemetry/exporter-prometheus');
+  const sdkEntry = require.resolve('@opentelemetry/sdk-metrics', { paths: [path.dirname(exporterEntry)] });
+  return require(sdkEntry) as typeof import('@opentelemetry/sdk-metrics');
+}
+
+export function startMetrics(config: MetricsConfig, resource: Resource, logger: Logger): MetricsHandle {
+  const { PrometheusExporter } =
+    require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
+  const { MeterProvider, DataPointType } = loadSdkMetrics();
+
+  /** Renames at collection time; the exporter's HTTP handler serialises what collect() returns. */
+  class UnitSuffixingPrometheusExporter extends PrometheusExporter {
+    override async collect(options?: CollectOptions): Promise<CollectResult> {
+      const result = await super.collect(options);
+      return { ...result, resourceMetrics: withUnitSuffixes(result.resourceMetrics, DataPointType) };
+    }
+  }
+
+  // preventServerStart: we start it ourselves to turn a listen error (port in
+  // use, bad host) into one clear warning instead of an SDK error line.
+  const exporter = new UnitSuffixingPrometheusExporter({
+    host: config.host,
+    port: config.port,
+    endpoint: config.path,
+    preventServerStart: true,
+  });
+  const meterProvider = new MeterProvider({ resource, readers: [exporter] });
+  metrics.setGlobalMeterProvider(meterProvider);
+
+  const where = `${config.host ?? '*'}:${config.port}${config.path}`; // * = all interfaces
+  const listening = exporter.startServer().then(
+    () => {
+      logger.debug(`Prometheus metrics served on http://${where}`);
+      // The exporter only listens for 'error' until listen succeeds; an error
+      // emitted later with no listener would be thrown into the app.
+      const server = (exporter as unknown as { _server?: { on?: (e: string, f: (err: unknown) => void) => void } })._server;
+      server?.on?.('error', err => logger.warn(`Prometheus metrics server error: ${describeError(err)}`));
+    },
+    (err: unknown) => {
+      logger.warn(
+        `cannot serve Prometheus metrics on ${where} (${describeError(err)}); ` +
+          'metrics are not exposed, the app and its traces are unaffected. Set OTEL_EXPORTER_PROMETHEUS_PORT to a free port.',
+      );
+      throw err;
+    },
+  );
+  listening.catch(() => {}); // already reported; never an unhandled rejection
+
+  // Process metrics only: the system.* groups would describe the whole host
+  // (and system.network would run systeminformation's network probing on
+  // every scrape).
+  const { HostMetrics } = require('@opentelemetry/host-metrics') as typeof import('@opentelemetry/host-metrics');
+  new HostMetrics({ meterProvider, name: '@opentelemetry/host-metrics', metricGroups: ['process.cpu', 'process.memory'] }).start();
+
+  return {
+    meterProvider,
+    listening,
+    shutdown: () => meterProvider.shutdown(),
+  };
+}

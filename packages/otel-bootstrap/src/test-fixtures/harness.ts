@@ -1,0 +1,239 @@
+/**
+ * Test plumbing for the child-process tests: a capture server standing in for
+ * the Collector, a launcher for `node --require <preload> server.js`, and a
+ * poll-with-deadline helper (no fixed sleeps: every wait names what it waits
+ * for and fails saying what was missing).
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import * as path from 'path';
+
+export const PRELOAD = path.resolve(__dirname, '..', 'index.js');
+export const FIXTURE_SERVER = path.resolve(__dirname, 'server.js');
+
+/** Polls `probe` until it returns something other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 5000,
+  describeState: () => string = () => '',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) {
+      const state = describeState();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state ? `\n${state}` : ''}`);
+    }
+    await new Promise(r => setTimeout(r, 25));
+  }
+}
+
+export interface Reply {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+export function get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers, agent: false }, res => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', c => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ms: Date.now() - started }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+  });
+}
+
+/** A port that was free a moment ago (listen on 0, read, close). */
+export async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>(r => server.close(() => r()));
+  return port;
+}
+
+// ---- capture server -------------------------------------------------------
+
+type AnyValue = { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number };
+type KeyValue = { key: string; value: AnyValue };
+
+export interface CapturedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes: Record<string, unknown>;
+  resource: Record<string, unknown>;
+}
+
+function flatten(kvs: KeyValue[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const { key, value } of kvs ?? []) {
+    out[key] = value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue ?? value;
+  }
+  return out;
+}
+
+export interface Capture {
+  url: string;
+  /** Raw request bodies received on /v1/traces, in order. */
+  bodies: string[];
+  /** Number of POSTs received (including rejected ones). */
+  posts: () => number;
+  spans: () => CapturedSpan[];
+  /** 'ok' answers 200; 'reject' answers 400 (a non-retryable export failure). */
+  setMode: (mode: 'ok' | 'reject') => void;
+  close: () => Promise<void>;
+}
+
+/** A stand-in Collector: accepts OTLP/HTTP JSON on 127.0.0.1, port 0. */
+export async function startCapture(): Promise<Capture> {
+  const bodies: string[] = [];
+  let posts = 0;
+  let mode: 'ok' | 'reject' = 'ok';
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', c => chunks.push(c));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/v1/traces') {
+        res.writeHead(404).end();
+        return;
+      }
+      posts++;
+      if (mode === 'reject') {
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{}');
+        return;
+      }
+      bodies.push(Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    bodies,
+    posts: () => posts,
+    setMode: m => (mode = m),
+    spans: () =>
+      bodies.flatMap(body => {
+        const doc = JSON.parse(body) as {
+          resourceSpans?: {
+            resource?: { attributes?: KeyValue[] };
+            scopeSpans?: { spans?: (Omit<CapturedSpan, 'attributes' | 'resource'> & { attributes?: KeyValue[] })[] }[];
+          }[];
+        };
+        return (doc.resourceSpans ?? []).flatMap(rs =>
+          (rs.scopeSpans ?? []).flatMap(ss =>
+            (ss.spans ?? []).map(s => ({
+              ...s,
+              attributes: flatten(s.attributes),
+              resource: flatten(rs.resource?.attributes),
+            })),
+          ),
+        );
+      }),
+    close: () =>
+      new Promise<void>(r => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+// ---- the service under test ----------------------------------------------
+
+export interface Service {
+  proc: ChildProcess;
+  /** The fixture's HTTP port (0 for scripts that do not listen). */
+  port: number;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with how the process ended; rejects after `timeoutMs`. */
+  exited: (timeoutMs: number) => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill: () => void;
+}
+
+/**
+ * The environment for a child: this process's environment minus every OTEL_*
+ * variable and NODE_OPTIONS (so a developer's shell cannot change results),
+ * plus `env`.
+ */
+export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('OTEL_') && k !== 'NODE_OPTIONS') base[k] = v;
+  }
+  return { ...base, ...env };
+}
+
+export interface LaunchOptions {
+  env: Record<string, string>;
+  /** Script and arguments after the preload; default: the fixture server. */
+  args?: string[];
+  /** Wait for `LISTENING <port>` (default true). */
+  waitListening?: boolean;
+  preload?: boolean;
+}
+
+export async function launch(opts: LaunchOptions): Promise<Service> {
+  const args = [...(opts.preload === false ? [] : ['--require', PRELOAD]), ...(opts.args ?? [FIXTURE_SERVER])];
+  const proc = spawn(process.execPath, args, { env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout!.setEncoding('utf8').on('data', c => (out += c));
+  proc.stderr!.setEncoding('utf8').on('data', c => (err += c));
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exitPromise = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve =>
+    proc.on('exit', (code, signal) => {
+      exit = { code, signal };
+      resolve(exit);
+    }),
+  );
+  const service: Service = {
+    proc,
+    port: 0,
+    stdout: () => out,
+    stderr: () => err,
+    exited: timeoutMs =>
+      waitFor('the child process to exit', () => exit, timeoutMs, () => `stdout:\n${out}\nstderr:\n${err}`).then(
+        () => exitPromise,
+      ),
+    kill: () => {
+      if (exit === undefined) proc.kill('SIGKILL');
+    },
+  };
+  if (opts.waitListening !== false) {
+    try {
+      const port = await waitFor(
+        'the fixture to print LISTENING <port>',
+        () => {
+          if (exit) throw new Error(`the fixture exited early (${JSON.stringify(exit)})\nstdout:\n${out}\nstderr:\n${err}`);
+          const m = /LISTENING (\d+)/.exec(out);
+          return m ? Number(m[1]) : undefined;
+        },
+        10000,
+        () => `stdout:\n${out}\nstderr:\n${err}`,
+      );
+      service.port = port;
+    } catch (e) {
+      service.kill();
+      throw e;
+    }
+  }
+  return service;
+}
+
+/** Lines the preload wrote (its own prefix), for counting warnings. */
+export function preloadLines(stderr: string): string[] {
+  return stderr.split('\n').filter(l => l.startsWith('[otel-bootstrap]'));
+}

@@ -1,0 +1,170 @@
+/**
+ * Traces: context manager, propagators, sampler, batch processor, OTLP/HTTP.
+ *
+ * We build on BasicTracerProvider rather than @opentelemetry/sdk-trace-node's
+ * NodeTracerProvider: the latter only adds the registration done here, and the
+ * installed sdk-trace-node pins older sdk-trace-base/core copies that would be
+ * loaded a second time (start-up cost for nothing).
+ */
+import { context, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  CompositePropagator,
+  ExportResultCode,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+  type ExportResult,
+} from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type ReadableSpan,
+  type Sampler,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import type { BootstrapConfig, PropagatorName, SamplerName, TracesConfig } from './types';
+import { describeError, type Logger } from './utils';
+
+export function buildSampler(name: SamplerName, ratio: number): Sampler {
+  switch (name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio);
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  }
+}
+
+export function buildPropagator(names: readonly PropagatorName[]): TextMapPropagator | undefined {
+  if (names.length === 0) return undefined;
+  return new CompositePropagator({
+    propagators: names.map(n => (n === 'tracecontext' ? new W3CTraceContextPropagator() : new W3CBaggagePropagator())),
+  });
+}
+
+/** The endpoint as safe to print: no userinfo, no query string. */
+export function printableUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+export const EXPORT_FAILURE_KEY = 'otlp-trace-export-failure';
+
+/**
+ * Wraps the OTLP exporter to report failures as a streak: the first failed
+ * export warns, later ones stay quiet until an export succeeds, after which
+ * the next failure warns again. The errors it reported are remembered so the
+ * global error handler does not print them a second time (the batch processor
+ * hands every export error to it).
+ */
+export class FailureReportingExporter implements SpanExporter {
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly target: string,
+    private readonly logger: Logger,
+    private readonly reported: WeakSet<object>,
+  ) {}
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.inner.export(spans, result => {
+      try {
+        if (result.code === ExportResultCode.SUCCESS) {
+          this.logger.forget(EXPORT_FAILURE_KEY);
+        } else {
+          this.logger.warn(
+            `trace export to ${this.target} failed (${describeError(result.error)}); ` +
+              `${spans.length} span(s) dropped. Further failures are not reported until an export succeeds.`,
+            EXPORT_FAILURE_KEY,
+          );
+          if (result.error !== undefined && typeof result.error === 'object') this.reported.add(result.error);
+        }
+      } finally {
+        resultCallback(result);
+      }
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+export interface TracingHandle {
+  /** undefined when OTEL_TRACES_EXPORTER=none. */
+  provider: BasicTracerProvider | undefined;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+function buildExporters(traces: TracesConfig, logger: Logger, reported: WeakSet<object>): SpanExporter[] {
+  return traces.exporters.map(name => {
+    if (name === 'console') return new ConsoleSpanExporter();
+    // Loaded here so OTEL_TRACES_EXPORTER=none/console never pays for it.
+    const { OTLPTraceExporter } =
+      require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    // Headers (OTEL_EXPORTER_OTLP_{,TRACES_}HEADERS) and the certificate
+    // variables are still read by the exporter itself.
+    const otlp = new OTLPTraceExporter({
+      url: traces.endpoint,
+      timeoutMillis: traces.timeoutMillis,
+      // Its CompressionAlgorithm enum has exactly the string values 'none' and 'gzip'.
+      compression: traces.compression as NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>['compression'],
+    });
+    return new FailureReportingExporter(otlp, printableUrl(traces.endpoint), logger, reported);
+  });
+}
+
+export function startTracing(
+  config: BootstrapConfig,
+  resource: Resource,
+  logger: Logger,
+  reported: WeakSet<object>,
+): TracingHandle {
+  // Context propagation works even with traces off: downstream services still
+  // receive the caller's traceparent through non-recording spans.
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const propagator = buildPropagator(config.propagators);
+  if (propagator) propagation.setGlobalPropagator(propagator);
+
+  const traces = config.traces;
+  if (traces.exporters.length === 0) {
+    return { provider: undefined, forceFlush: async () => {}, shutdown: async () => {} };
+  }
+
+  const spanProcessors: SpanProcessor[] = buildExporters(traces, logger, reported).map(
+    exporter => new BatchSpanProcessor(exporter, { ...traces.batch }),
+  );
+  const provider = new BasicTracerProvider({
+    resource,
+    sampler: buildSampler(traces.sampler, traces.samplerArg),
+    spanProcessors,
+  });
+  trace.setGlobalTracerProvider(provider);
+  return {
+    provider,
+    forceFlush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}
