@@ -192,6 +192,9 @@ export function startMetrics(config: MetricsConfig, resource: Resource, logger: 
   const { HostMetrics } = require('@opentelemetry/host-metrics') as typeof import('@opentelemetry/host-metrics');
   new HostMetrics({ meterProvider, name: '@opentelemetry/host-metrics', metricGroups: ['process.cpu', 'process.memory'] }).start();
 
+  const { recordHttpServerMetrics } = require('./http-server-metrics') as typeof import('./http-server-metrics');
+  recordHttpServerMetrics(meterProvider.getMeter('@shopfloor/otel-bootstrap'), config.port);
+
   return {
     meterProvider,
     listening,

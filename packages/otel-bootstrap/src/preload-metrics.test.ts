@@ -48,6 +48,9 @@ describe('Prometheus endpoint', () => {
       /^nodejs_eventloop_delay_max_seconds\{/m,
       /^nodejs_eventloop_utilization_ratio\{/m,
       /^target_info\{.*service_name="metrics-fixture"/m,
+      /^http_server_active_requests\{.*http_request_method="GET".*\} 0$/m,
+      /^http_server_request_body_size_bytes_bucket\{/m,
+      /^http_server_response_body_size_bytes_bucket\{/m,
       /^# TYPE http_server_request_duration_seconds histogram$/m,
     ];
     let page = '';
