@@ -1,4 +1,11 @@
-import type { RequestHandler } from '@shopfloor/service-kit';
+import { HttpError, type RequestHandler } from '@shopfloor/service-kit';
+
+/** The deliberate failure of the test hook; its class name becomes the spans' error.type. */
+export class InjectedFault extends HttpError {
+  constructor() {
+    super(500, 'injected fault (CRM_FAULT_ERROR_RATE)');
+  }
+}
 
 /** True for a `rate` fraction of calls (0 → never, 1 → always). */
 export function shouldInjectFault(rate: number, random: () => number = Math.random): boolean {
@@ -10,11 +17,7 @@ export function shouldInjectFault(rate: number, random: () => number = Math.rand
  * so the "CRM 5xx > 5%" alert can be proven end to end.
  */
 export function faultInjection(rate: number, random: () => number = Math.random): RequestHandler {
-  return (_req, res, next) => {
-    if (shouldInjectFault(rate, random)) {
-      res.status(500).json({ error: 'injected fault (CRM_FAULT_ERROR_RATE)' });
-      return;
-    }
-    next();
+  return (_req, _res, next) => {
+    next(shouldInjectFault(rate, random) ? new InjectedFault() : undefined);
   };
 }

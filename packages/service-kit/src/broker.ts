@@ -5,6 +5,7 @@ import { redactUrl } from './config';
 import { describeError } from './errors';
 import type { Logger } from './logger';
 import { FailureStreak } from './retry';
+import { recordPublish } from './telemetry';
 
 /** Topic exchange carrying the order flow. */
 export const ORDERS_EXCHANGE = 'shopfloor.orders';
@@ -151,12 +152,18 @@ export class Broker {
 
   /** Publishes bytes with the given properties (persistent), awaiting the confirm. */
   async publishRaw(exchange: string, routingKey: string, content: Buffer, options: RawPublishOptions): Promise<void> {
-    if (!this.isConnected()) throw new BrokerUnavailableError('not connected to RabbitMQ');
+    if (!this.isConnected()) {
+      const err = new BrokerUnavailableError('not connected to RabbitMQ');
+      recordPublish(exchange, err);
+      throw err;
+    }
     const { timeoutMs, ...properties } = options;
     const timeout = timeoutMs ?? this.publishTimeoutMs;
     try {
       await this.publisher.publish(exchange, routingKey, content, { ...properties, persistent: true, timeout });
+      recordPublish(exchange);
     } catch (err) {
+      recordPublish(exchange, err);
       if (err instanceof Error && err.message === 'timeout') {
         throw new BrokerUnavailableError(`publish to ${exchange || '(default exchange)'} not confirmed within ${timeout} ms`);
       }

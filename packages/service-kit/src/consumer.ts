@@ -5,6 +5,7 @@ import { type Broker, DEAD_LETTER_EXCHANGE } from './broker';
 import { describeError, describeIssues, formatIssues, PermanentError, ValidationError } from './errors';
 import type { Logger } from './logger';
 import { backoffDelay, sleep } from './retry';
+import { recordQueueWait } from './telemetry';
 
 /** Human-readable reason why a message was dead-lettered. */
 export const REASON_HEADER = 'x-shopfloor-reason';
@@ -187,6 +188,7 @@ export class Consumer<S extends z.ZodType> {
       redelivered: msg.fields.redelivered,
       queueWaitMs: queueWaitMs(msg.properties.timestamp, started),
     };
+    if (meta.queueWaitMs !== undefined) recordQueueWait(queue, meta.queueWaitMs);
     this.inFlight += 1;
     try {
       let failure: FailureDecision | undefined;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isTransientDbError } from './db';
 import { describeError, formatIssues, HttpError, ValidationError } from './errors';
 import type { Logger } from './logger';
+import { recordServerError } from './telemetry';
 
 export { Router } from 'express';
 export type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
@@ -85,6 +86,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (err instanceof HttpError) {
+      if (err.status >= 500) recordServerError(err);
       res.status(err.status).json({ error: err.message });
       return;
     }
@@ -102,10 +104,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (isTransientDbError(err)) {
+      recordServerError(err);
       logger.warn({ method: req.method, path: req.path, error: describeError(err) }, 'database unavailable');
       res.status(503).set('Retry-After', '5').json({ error: 'service temporarily unavailable', dependency: 'postgres' });
       return;
     }
+    recordServerError(err);
     logger.error({ method: req.method, path: req.path, err }, 'unhandled error');
     res.status(500).json({ error: 'internal error' });
   };

@@ -11,3 +11,4 @@ export * from './logger';
 export * from './messages';
 export * from './retry';
 export * from './service';
+export * from './telemetry';

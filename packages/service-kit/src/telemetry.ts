@@ -1,0 +1,63 @@
+/**
+ * Business and messaging metrics the preload cannot know, recorded through @opentelemetry/api:
+ * the preload's MeterProvider serves them on /metrics; without the preload they are no-ops.
+ * Names follow the messaging semantic conventions where one exists; `messaging.queue.wait.duration`
+ * has no semconv equivalent yet (deviation noted in docs/metrics.md).
+ */
+import { metrics, SpanStatusCode, trace, type Counter, type Histogram } from '@opentelemetry/api';
+
+const SCOPE = '@shopfloor/service-kit';
+/** 1 ms … 5 min: a healthy queue is drained in milliseconds, a stuck one in minutes. */
+const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300];
+
+// Created on first use, so the preload has registered its MeterProvider by then.
+let instruments: { queueWait: Histogram; sent: Counter } | undefined;
+function get() {
+  instruments ??= (() => {
+    const meter = metrics.getMeter(SCOPE);
+    return {
+      queueWait: meter.createHistogram('messaging.queue.wait.duration', {
+        unit: 's',
+        description: 'Time a message waited in its queue: from publish to the start of processing.',
+        advice: { explicitBucketBoundaries: WAIT_BUCKETS },
+      }),
+      sent: meter.createCounter('messaging.client.sent.messages', {
+        unit: '{message}',
+        description: 'Messages the service published; failed ones carry error.type.',
+      }),
+    };
+  })();
+  return instruments;
+}
+
+export function recordQueueWait(queue: string, waitMs: number): void {
+  get().queueWait.record(waitMs / 1000, { 'messaging.system': 'rabbitmq', 'messaging.destination.name': queue });
+}
+
+/** Counts a publish; `error` makes it an unsent message (the "unsent to sent" ratio of the plans). */
+export function recordPublish(exchange: string, error?: unknown): void {
+  get().sent.add(1, {
+    'messaging.system': 'rabbitmq',
+    'messaging.operation.name': 'publish',
+    'messaging.destination.name': exchange || '(default)',
+    ...(error === undefined ? {} : { 'error.type': errorType(error) }),
+  });
+}
+
+/** The exception class, bounded by the code base (never the message, which may hold data). */
+export function errorType(err: unknown): string {
+  if (err instanceof Error) return err.constructor.name || err.name || 'Error';
+  return '_OTHER';
+}
+
+/**
+ * Marks the active span as failed by `err`: status, exception event and `error.type`, which the
+ * Collector's span metrics turn into the `error_type` label of 5xx counts.
+ */
+export function recordServerError(err: unknown): void {
+  const span = trace.getActiveSpan();
+  if (span === undefined) return;
+  span.setAttribute('error.type', errorType(err));
+  if (err instanceof Error) span.recordException(err);
+  span.setStatus({ code: SpanStatusCode.ERROR });
+}
