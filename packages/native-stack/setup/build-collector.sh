@@ -15,10 +15,10 @@ BUILDER_VERSION="v0.155.0" # must match the core module versions in builder-conf
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../../.." && pwd)"
 MANIFEST="$REPO_ROOT/otel-collector/builder-config.yaml"
-CACHE_DIR="${SHOPFLOOR_CACHE_DIR:-$HOME/.cache/shopfloor}"
 
-log() { printf '[build-collector] %s\n' "$*" >&2; }
-die() { printf '[build-collector] ERROR: %s\n' "$*" >&2; exit 1; }
+NAME=collector
+# shellcheck source=go-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-lib.sh"
 
 [[ -f "$MANIFEST" ]] || die "builder manifest not found: $MANIFEST"
 
@@ -26,17 +26,9 @@ hash="$(sha256sum "$MANIFEST" | cut -c1-12)"
 out_dir="$CACHE_DIR/otelcol-shopfloor-$hash"
 binary="$out_dir/otelcol-shopfloor"
 
-# Fast path: already built for this exact manifest.
-if [[ -x "$binary" ]]; then
-  printf '%s\n' "$binary"
-  exit 0
-fi
+use_cached "$binary"
 
-# Go's standard install location is often not on PATH of non-login shells.
-if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
-  PATH="/usr/local/go/bin:$PATH"
-fi
-command -v go >/dev/null 2>&1 || die "'go' is not on PATH. Install Go 1.25 or newer (https://go.dev/dl/) and re-run setup; the collector is built from source with the OpenTelemetry Collector Builder."
+require_go
 
 if ! grep -q "go.opentelemetry.io/collector/receiver/otlpreceiver $BUILDER_VERSION" "$MANIFEST"; then
   die "builder-config.yaml does not use core collector $BUILDER_VERSION; update BUILDER_VERSION in $0 together with the manifest"

@@ -20,24 +20,16 @@ JAEGER_MODULE="github.com/jaegertracing/jaeger"
 JAEGER_MODULE_VERSION="v1.76.0"
 JAEGER_RELEASE="v2.13.0"
 
-CACHE_DIR="${SHOPFLOOR_CACHE_DIR:-$HOME/.cache/shopfloor}"
+NAME=jaeger
+# shellcheck source=go-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-lib.sh"
+
 out_dir="$CACHE_DIR/jaeger-$JAEGER_MODULE_VERSION"
 binary="$out_dir/jaeger"
 
-log() { printf '[build-jaeger] %s\n' "$*" >&2; }
-die() { printf '[build-jaeger] ERROR: %s\n' "$*" >&2; exit 1; }
+use_cached "$binary"
 
-# Fast path: already built.
-if [[ -x "$binary" ]]; then
-  printf '%s\n' "$binary"
-  exit 0
-fi
-
-# Go's standard install location is often not on PATH of non-login shells.
-if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
-  PATH="/usr/local/go/bin:$PATH"
-fi
-command -v go >/dev/null 2>&1 || die "'go' is not on PATH. Install Go 1.25 or newer (https://go.dev/dl/) and re-run setup; Jaeger is built from its Go module source."
+require_go
 
 mkdir -p "$CACHE_DIR"
 build_dir="$(mktemp -d "$CACHE_DIR/.jaeger-build-XXXXXX")"

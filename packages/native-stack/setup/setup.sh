@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent setup for the native stack: Debian packages, npm dependencies, the Collector and
-# Jaeger built from Go modules (cached outside the repo, keyed by version), TypeScript build.
+# Idempotent setup for the native stack: Debian packages, npm dependencies, the Collector,
+# Jaeger and MinIO built from Go modules (cached outside the repo, keyed by version), TypeScript build.
 # A second run does only what is missing and takes seconds.
 set -euo pipefail
 
@@ -59,7 +59,8 @@ fi
 command -v go >/dev/null || die "Go is required to build the Collector and Jaeger: install Go >= 1.24 (https://go.dev/doc/install)."
 otelcol="$(bash "$here/build-collector.sh")" || die "building the Collector failed (see above)."
 jaeger="$(bash "$here/build-jaeger.sh")" || die "building Jaeger failed (see above)."
-printf '{\n  "otelcol": "%s",\n  "jaeger": "%s"\n}\n' "$otelcol" "$jaeger" > "$run_dir/tools.json"
+minio="$(bash "$here/build-minio.sh")" || die "building MinIO failed (see above)."
+printf '{\n  "otelcol": "%s",\n  "jaeger": "%s",\n  "minio": "%s"\n}\n' "$otelcol" "$jaeger" "$minio" > "$run_dir/tools.json"
 
 # --- TypeScript ---------------------------------------------------------------------------
 (cd "$repo" && npx tsc -b) || die "TypeScript build failed (see above)."

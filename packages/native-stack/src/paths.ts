@@ -16,6 +16,7 @@ export const configPaths = {
 export interface Tools {
   otelcol: string;
   jaeger: string;
+  minio: string;
 }
 
 /** Binaries built by `npm run setup` (cached outside the repo; their paths are recorded here). */

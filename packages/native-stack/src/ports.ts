@@ -15,6 +15,8 @@ export const ports = {
   jaegerTelemetry: 14269,
   jaegerHealth: 14133,
   prometheus: 9090,
+  minioApi: 9000,
+  minioConsole: 9001,
   shopApi: 8081,
   shopApiMetrics: 9461,
   crmApi: 8082,

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { collector } from './components/collector';
 import { jaeger } from './components/jaeger';
+import { minio } from './components/minio';
 import { databaseUrl, postgres } from './components/postgres';
 import { prometheus } from './components/prometheus';
 import { amqpUrl, rabbitmq } from './components/rabbitmq';
@@ -23,7 +24,7 @@ export interface StackOptions {
 
 /** Start-up waves: each wave starts in parallel once the one before is healthy. */
 const WAVES: string[][] = [
-  ['postgres', 'rabbitmq'],
+  ['postgres', 'rabbitmq', 'minio'],
   ['jaeger', 'prometheus', 'otel-collector'],
   serviceNames,
 ];
@@ -47,6 +48,7 @@ export class NativeStack {
     const specs: ComponentSpec[] = [
       postgres(stack.stateDir),
       rabbitmq(stack.stateDir),
+      minio(tools.minio, stack.stateDir),
       collector(tools.otelcol),
       jaeger(tools.jaeger),
       prometheus(stack.stateDir),

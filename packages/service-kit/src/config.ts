@@ -51,6 +51,10 @@ export const env = {
       })
       .default(defaultValue);
   },
+  /** A non-empty string. */
+  string(defaultValue: string) {
+    return z.string().trim().min(1, 'must not be empty').default(defaultValue);
+  },
   /** A URL whose scheme is one of `protocols` (e.g. ['http:', 'https:']). */
   url(protocols: readonly string[], defaultValue?: string) {
     const message = `must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL`;

@@ -7,6 +7,11 @@ import type { Logger } from './logger';
 import { recordServerError } from './telemetry';
 
 export { Router } from 'express';
+
+/** Route-level raw body (uploads): any content type, up to `limitBytes`, as a Buffer in req.body. */
+export function rawBody(limitBytes: number): RequestHandler {
+  return express.raw({ type: () => true, limit: limitBytes });
+}
 export type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** A named dependency for `/healthz`; `check` resolves true when it is usable. */

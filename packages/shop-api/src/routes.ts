@@ -5,10 +5,12 @@ import {
   type Logger,
   parseOrThrow,
   parseUuidParam,
+  rawBody,
   Router,
   setSpanAttributes,
 } from '@shopfloor/service-kit';
 import { deriveStage, downstreamUrl, fetchDownstream } from './flow';
+import { modelKey, type ModelStore } from './models';
 import type { OrderPublisher } from './publisher';
 import type { OrderRepository } from './repository';
 import { createOrderSchema } from './schema';
@@ -20,10 +22,21 @@ export interface ShopRoutesDeps {
   crmUrl: string;
   mesUrl: string;
   downstreamTimeoutMs: number;
+  models: ModelStore;
+  modelMaxBytes: number;
 }
 
 export function shopRoutes(deps: ShopRoutesDeps): Router {
   const router = Router();
+
+  // A customer's 3D model file, stored in S3; the returned key goes into the order's `model.s3Key`.
+  router.post('/models', rawBody(deps.modelMaxBytes), async (req, res) => {
+    const key = modelKey(req.query.name);
+    const body = req.body as unknown;
+    if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpError(400, 'the request body must be the model file');
+    await deps.models.put(key, body, req.get('content-type') ?? 'application/octet-stream');
+    res.status(201).json({ s3Key: key, bucket: deps.models.bucket, bytes: body.length });
+  });
 
   router.post('/orders', async (req, res) => {
     const input = parseOrThrow(createOrderSchema, req.body, 'invalid order', 'body');

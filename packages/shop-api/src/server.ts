@@ -1,5 +1,6 @@
 import { runMain, serveHttp, startService } from '@shopfloor/service-kit';
 import { loadShopConfig } from './config';
+import { ModelStore } from './models';
 import { OrderPublisher, Republisher } from './publisher';
 import { MIGRATION, OrderRepository } from './repository';
 import { shopRoutes } from './routes';
@@ -21,6 +22,14 @@ runMain(async () => {
     minAgeMs: config.SHOP_PUBLISH_TIMEOUT_MS + 1000,
   });
   republisher.start();
+  const models = new ModelStore({
+    endpoint: config.S3_ENDPOINT,
+    bucket: config.S3_BUCKET,
+    region: config.S3_REGION,
+    accessKeyId: config.S3_ACCESS_KEY_ID,
+    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+  });
+  lifecycle.defer('model store', async () => models.close());
   lifecycle.defer('republisher', () => republisher.stop());
 
   await serveHttp(base, config.PORT, (app) => {
@@ -32,6 +41,8 @@ runMain(async () => {
         crmUrl: config.CRM_URL,
         mesUrl: config.MES_URL,
         downstreamTimeoutMs: config.SHOP_DOWNSTREAM_TIMEOUT_MS,
+        models,
+        modelMaxBytes: config.SHOP_MODEL_MAX_BYTES,
       }),
     );
   });

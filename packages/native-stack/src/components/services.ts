@@ -4,6 +4,7 @@ import { LOOPBACK, ports } from '../ports';
 import { httpOk } from '../health';
 import type { ComponentSpec, ServiceName } from '../types';
 import { databaseUrl } from './postgres';
+import { S3_CREDENTIALS, s3Endpoint } from './minio';
 import { amqpUrl } from './rabbitmq';
 
 const layout: Record<ServiceName, { http: number; metrics: number; db: string }> = {
@@ -50,6 +51,9 @@ export function service(name: ServiceName, extraEnv: Record<string, string> = {}
       CRM_URL: serviceUrl('crm-api'),
       MES_URL: serviceUrl('mes-api'),
       MES_PARTNER_KEYS: `${DEV_PARTNER.id}:${DEV_PARTNER.key}`,
+      S3_ENDPOINT: s3Endpoint,
+      S3_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+      S3_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
       ...extraEnv,
     },
     ports: { http, metrics },
