@@ -7,7 +7,7 @@ const log = (line: string) => process.stdout.write(`[shopfloor] ${line}\n`);
 
 async function start(): Promise<void> {
   const t0 = Date.now();
-  log('starting PostgreSQL, RabbitMQ, Jaeger, Prometheus, the Collector and the three services ...');
+  log('starting PostgreSQL, RabbitMQ, MinIO, Jaeger, Prometheus, Alertmanager, exporters, the Collector and the three services ...');
   const stack = await NativeStack.start({ profile: 'dev', log });
   const e = stack.endpoints;
   const interval = Number(process.env.ORDER_INTERVAL_MS ?? 2000);
@@ -21,7 +21,8 @@ async function start(): Promise<void> {
       `  CRM API         ${e.crmApi}   (GET /contracts/:orderId)`,
       `  MES API         ${e.mesApi}   (GET /jobs, partner: GET /partner/v1/jobs/:orderId, X-API-Key: ${DEV_PARTNER.key})`,
       `  Jaeger API      ${e.jaeger}/api/services   (traces: /api/traces?service=shop-api)`,
-      `  Prometheus UI   ${e.prometheus}/graph`,
+      `  Prometheus UI   ${e.prometheus}/graph   (alerts: ${e.prometheus}/alerts)`,
+      `  Alertmanager    ${e.alertmanager}   (notifications: ${stack.logDir}/alert-webhook.log)`,
       `  Span metrics    ${e.collectorSpanMetrics}`,
       `  Order generator one order every ${interval} ms (ORDER_INTERVAL_MS)`,
       '',

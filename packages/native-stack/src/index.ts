@@ -1,4 +1,5 @@
-export { NativeStack, type StackOptions } from './stack';
+export { NativeStack, type AlertingOptions, type StackOptions } from './stack';
+export { renderAlertmanagerConfig, type AlertTiming } from './components/alertmanager';
 export { OrderGenerator, randomOrder, type GeneratedOrder } from './generator';
 export { waitFor, httpOk } from './health';
 export { DEV_PARTNER } from './components/services';

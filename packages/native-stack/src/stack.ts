@@ -1,6 +1,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { alertmanager, alertWebhook, type AlertTiming } from './components/alertmanager';
 import { collector } from './components/collector';
+import { nodeExporter, postgresExporter } from './components/exporters';
 import { jaeger } from './components/jaeger';
 import { minio } from './components/minio';
 import { databaseUrl, postgres } from './components/postgres';
@@ -19,13 +21,28 @@ export interface StackOptions {
   fresh?: boolean;
   /** Extra environment per service (the services' fault-injection hooks, for tests). */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Alerting for tests: where notifications go and how fast; the rule files stay the shipped ones. */
+  alerting?: AlertingOptions;
   log?: (line: string) => void;
+}
+
+export interface AlertingOptions {
+  /**
+   * Base URL of a webhook receiver of your own (e.g. a test's HTTP server): Alertmanager posts
+   * to it, with the receiver's path (`/oncall`, `/support`, ...), and the stack's own
+   * alert-webhook logger is not started.
+   */
+  webhookBase?: string;
+  /** Prometheus rule evaluation interval (shipped: 15s). */
+  evaluationInterval?: string;
+  /** Alertmanager timing of every route (shipped: 30s / 5m / 4h, critical 10s). */
+  timing?: AlertTiming;
 }
 
 /** Start-up waves: each wave starts in parallel once the one before is healthy. */
 const WAVES: string[][] = [
   ['postgres', 'rabbitmq', 'minio'],
-  ['jaeger', 'prometheus', 'otel-collector'],
+  ['jaeger', 'prometheus', 'otel-collector', 'alertmanager', 'alert-webhook', 'node-exporter', 'postgres-exporter'],
   serviceNames,
 ];
 
@@ -51,12 +68,19 @@ export class NativeStack {
       minio(tools.minio, stack.stateDir),
       collector(tools.otelcol),
       jaeger(tools.jaeger),
-      prometheus(stack.stateDir),
+      prometheus(stack.stateDir, { evaluationInterval: opts.alerting?.evaluationInterval }),
+      alertmanager(stack.stateDir, { webhookBase: opts.alerting?.webhookBase, timing: opts.alerting?.timing }),
+      // A test that brings its own webhook receiver does not need the logger.
+      ...(opts.alerting?.webhookBase ? [] : [alertWebhook()]),
+      nodeExporter(),
+      postgresExporter(),
       ...serviceNames.map((name) => service(name, opts.serviceEnv?.[name])),
     ];
     for (const spec of specs) stack.procs.set(spec.name, new ManagedProcess(spec, stack.logDir));
     try {
-      for (const wave of WAVES) await Promise.all(wave.map((name) => stack.startComponent(name)));
+      for (const wave of WAVES) {
+        await Promise.all(wave.filter((name) => stack.procs.has(name)).map((name) => stack.startComponent(name)));
+      }
     } catch (err) {
       await stack.stop();
       throw err;
@@ -73,6 +97,9 @@ export class NativeStack {
       prometheus: `http://${LOOPBACK}:${ports.prometheus}`,
       collectorSpanMetrics: `http://${LOOPBACK}:${ports.collectorSpanMetrics}/metrics`,
       rabbitmqMetrics: `http://${LOOPBACK}:${ports.rabbitmqPrometheus}/metrics`,
+      alertmanager: `http://${LOOPBACK}:${ports.alertmanager}`,
+      nodeExporterMetrics: `http://${LOOPBACK}:${ports.nodeExporter}/metrics`,
+      postgresExporterMetrics: `http://${LOOPBACK}:${ports.postgresExporter}/metrics`,
       serviceMetrics: Object.fromEntries(serviceNames.map((n) => [n, serviceMetricsUrl(n)])) as Record<ServiceName, string>,
       databaseUrl,
       amqpUrl,
@@ -93,6 +120,17 @@ export class NativeStack {
     const t0 = Date.now();
     await this.proc(name).start();
     this.opts.log?.(`${name} is up (${Date.now() - t0} ms)`);
+  }
+
+  /**
+   * Restarts one service with `extraEnv` on top of its start environment (e.g. a fault hook:
+   * `CRM_FAULT_ERROR_RATE`); an empty `extraEnv` brings back the original environment.
+   */
+  async restartService(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<void> {
+    await this.stopComponent(name);
+    const spec = service(name, { ...this.opts.serviceEnv?.[name], ...extraEnv });
+    this.procs.set(name, new ManagedProcess(spec, this.logDir));
+    await this.startComponent(name);
   }
 
   async stopComponent(name: string): Promise<void> {

@@ -30,6 +30,10 @@ export interface StackEndpoints {
   prometheus: string;
   collectorSpanMetrics: string;
   rabbitmqMetrics: string;
+  /** Alertmanager's API and UI. */
+  alertmanager: string;
+  nodeExporterMetrics: string;
+  postgresExporterMetrics: string;
   /** Each service's Prometheus endpoint (the preload's /metrics). */
   serviceMetrics: Record<ServiceName, string>;
   databaseUrl: (db: 'shop' | 'crm' | 'mes') => string;

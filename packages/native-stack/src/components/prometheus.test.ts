@@ -6,12 +6,13 @@ import { parse } from 'yaml';
 import { configPaths } from '../paths';
 import { renderForLoopback } from './prometheus';
 
-test('the shipped Prometheus config is rewritten to loopback targets, ports kept', () => {
+test('the shipped Prometheus config is rewritten to loopback targets (scrape and Alertmanager), ports kept', () => {
   const source = readFileSync(configPaths.prometheus, 'utf8');
   const rendered = parse(renderForLoopback(source, dirname(configPaths.prometheus)));
   const original = parse(source);
-  const targets = (c: { scrape_configs: { static_configs: { targets: string[] }[] }[] }) =>
-    c.scrape_configs.flatMap((j) => j.static_configs.flatMap((s) => s.targets));
+  type Static = { static_configs: { targets: string[] }[] };
+  const targets = (c: { scrape_configs: Static[]; alerting: { alertmanagers: Static[] } }) =>
+    [...c.scrape_configs, ...c.alerting.alertmanagers].flatMap((j) => j.static_configs.flatMap((s) => s.targets));
   const before = targets(original);
   const after = targets(rendered);
   assert.equal(after.length, before.length);
@@ -19,6 +20,25 @@ test('the shipped Prometheus config is rewritten to loopback targets, ports kept
     assert.match(t, /^127\.0\.0\.1:\d+$/);
     assert.equal(t.split(':')[1], before[i]!.split(':')[1]);
   });
+});
+
+test('every scrape target carries service and instance labels; instance is the compose address', () => {
+  const config = parse(readFileSync(configPaths.prometheus, 'utf8'));
+  for (const job of config.scrape_configs) {
+    for (const sc of job.static_configs) {
+      for (const target of sc.targets) {
+        assert.ok(sc.labels?.service, `${job.job_name} ${target} has a service label`);
+        assert.equal(sc.labels?.instance, target, `${job.job_name} ${target}: instance is the compose address`);
+      }
+    }
+  }
+});
+
+test('the e2e evaluation interval replaces the global one only', () => {
+  const source = readFileSync(configPaths.prometheus, 'utf8');
+  const rendered = parse(renderForLoopback(source, dirname(configPaths.prometheus), { evaluationInterval: '5s' }));
+  assert.equal(rendered.global.evaluation_interval, '5s');
+  assert.equal(rendered.global.scrape_interval, parse(source).global.scrape_interval);
 });
 
 test('relative rule files resolve against the original config folder', () => {

@@ -8,17 +8,25 @@ import type { ComponentSpec } from '../types';
 
 interface StaticConfig { targets?: string[] }
 interface PromConfig {
+  global?: { evaluation_interval?: string };
   scrape_configs?: { static_configs?: StaticConfig[] }[];
   alerting?: { alertmanagers?: { static_configs?: StaticConfig[] }[] };
   rule_files?: string[];
 }
 
+export interface PrometheusRenderOptions {
+  /** Replaces global.evaluation_interval (the e2e stack evaluates the shipped rules every 5 s). */
+  evaluationInterval?: string;
+}
+
 /**
- * The native stack's view of the one Prometheus config: every target host becomes loopback
- * (ports are identical, docs/ports.md) and rule files resolve against the original folder.
+ * The native stack's view of the one Prometheus config: every target host (scrape and
+ * Alertmanager) becomes loopback (ports are identical, docs/ports.md) and rule files resolve
+ * against the original folder.
  */
-export function renderForLoopback(source: string, sourceDir: string): string {
+export function renderForLoopback(source: string, sourceDir: string, opts: PrometheusRenderOptions = {}): string {
   const config = parse(source) as PromConfig;
+  if (opts.evaluationInterval) config.global = { ...config.global, evaluation_interval: opts.evaluationInterval };
   const rewrite = (sc: StaticConfig) => {
     sc.targets = sc.targets?.map((t) => `${LOOPBACK}:${t.slice(t.lastIndexOf(':') + 1)}`);
   };
@@ -28,7 +36,7 @@ export function renderForLoopback(source: string, sourceDir: string): string {
   return stringify(config);
 }
 
-export function prometheus(stateDir: string): ComponentSpec {
+export function prometheus(stateDir: string, opts: PrometheusRenderOptions = {}): ComponentSpec {
   const dir = join(stateDir, 'prometheus');
   const rendered = join(dir, 'prometheus.yml');
   return {
@@ -45,7 +53,7 @@ export function prometheus(stateDir: string): ComponentSpec {
     ports: { http: ports.prometheus },
     async prepare() {
       mkdirSync(dir, { recursive: true });
-      writeFileSync(rendered, renderForLoopback(readFileSync(configPaths.prometheus, 'utf8'), dirname(configPaths.prometheus)));
+      writeFileSync(rendered, renderForLoopback(readFileSync(configPaths.prometheus, 'utf8'), dirname(configPaths.prometheus), opts));
     },
     healthy: () => httpOk(`http://${LOOPBACK}:${ports.prometheus}/-/ready`).catch(() => false),
   };

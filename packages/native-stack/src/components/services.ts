@@ -47,6 +47,8 @@ export function service(name: ServiceName, extraEnv: Record<string, string> = {}
       OTEL_EXPORTER_PROMETHEUS_PORT: String(metrics),
       PORT: String(http),
       DATABASE_URL: databaseUrl(db),
+      // application_name of its PostgreSQL connections: connections by application (pg_connections_count).
+      PGAPPNAME: name,
       AMQP_URL: amqpUrl,
       CRM_URL: serviceUrl('crm-api'),
       MES_URL: serviceUrl('mes-api'),
