@@ -24,6 +24,7 @@ declare -A need=(
   [/usr/bin/prometheus]=prometheus
   [/usr/bin/promtool]=prometheus
   [/usr/bin/prometheus-alertmanager]=prometheus-alertmanager
+  [/usr/bin/amtool]=prometheus-alertmanager
   [/usr/bin/prometheus-node-exporter]=prometheus-node-exporter
   [/usr/bin/prometheus-postgres-exporter]=prometheus-postgres-exporter
 )
