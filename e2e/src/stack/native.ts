@@ -1,17 +1,22 @@
 import { NativeStack } from '@shopfloor/native-stack';
-import type { Stack } from './types';
+import type { Stack, StackUpOptions } from './types';
 
 /** The stack as native processes, from empty state, under `.run/e2e`. */
-export async function nativeStack(): Promise<Stack> {
+export async function nativeStack(opts: StackUpOptions = {}): Promise<Stack> {
   const stack = await NativeStack.start({
     profile: 'e2e',
     fresh: true,
+    alerting: {
+      webhookBase: opts.alertWebhookBase,
+      ...(opts.fastAlerting ? { evaluationInterval: '5s', timing: { groupWait: '1s', groupInterval: '5s', repeatInterval: '1h' } } : {}),
+    },
     log: (line) => process.stderr.write(`# [stack] ${line}\n`),
   });
   return {
     endpoints: stack.endpoints,
     stopComponent: (name) => stack.stopComponent(name),
     startComponent: (name) => stack.startComponent(name),
+    restartService: (name, env) => stack.restartService(name, env),
     down: () => stack.stop(),
   };
 }

@@ -1,6 +1,19 @@
-import type { StackEndpoints } from '@shopfloor/native-stack';
+import type { ServiceName, StackEndpoints } from '@shopfloor/native-stack';
 
-export type { StackEndpoints };
+export type { ServiceName, StackEndpoints };
+
+export interface StackUpOptions {
+  /**
+   * Base URL of a webhook receiver the test runs: Alertmanager posts every notification there,
+   * with the receiver's path (`/oncall`, `/support`, `/developers`, `/operations`).
+   */
+  alertWebhookBase?: string;
+  /**
+   * Alerts within test time: Prometheus evaluates every 5 s and Alertmanager sends after 1 s.
+   * The rule files, thresholds and `for:` durations stay the shipped ones.
+   */
+  fastAlerting?: boolean;
+}
 
 /** What the scenarios need from a running stack; implemented natively today, by containers later. */
 export interface Stack {
@@ -8,5 +21,7 @@ export interface Stack {
   /** Stop one component (e.g. `otel-collector`) to inject a fault; `startComponent` brings it back. */
   stopComponent(name: string): Promise<void>;
   startComponent(name: string): Promise<void>;
+  /** Restart one service with extra environment (its fault hooks); `{}` restores its normal start. */
+  restartService(name: ServiceName, env?: Record<string, string>): Promise<void>;
   down(): Promise<void>;
 }
