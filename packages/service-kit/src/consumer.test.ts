@@ -14,7 +14,7 @@ import {
   RETRY_HEADER,
   retryHeaders,
 } from './consumer';
-import { PermanentError } from './errors';
+import { InvalidMessageError, PermanentError } from './errors';
 
 const policy = { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 250 };
 
@@ -32,9 +32,15 @@ describe('classifyFailure', () => {
 
 describe('decideOnFailure', () => {
   it('dead-letters permanent failures at once', () => {
-    assert.deepEqual(decideOnFailure(new PermanentError('schema violation: orderId: Invalid UUID'), 0, policy), {
+    assert.deepEqual(decideOnFailure(new InvalidMessageError('schema violation: orderId: Invalid UUID'), 0, policy), {
       action: 'dead-letter',
       reason: 'schema violation: orderId: Invalid UUID',
+      reasonClass: 'invalid_message',
+    });
+    assert.deepEqual(decideOnFailure(new PermanentError('rejected by fault injection'), 0, policy), {
+      action: 'dead-letter',
+      reason: 'rejected by fault injection',
+      reasonClass: 'rejected',
     });
   });
 
@@ -46,6 +52,7 @@ describe('decideOnFailure', () => {
     assert.deepEqual(decideOnFailure(err, 3, policy), {
       action: 'dead-letter',
       reason: 'retries exhausted after 3 retries: Connection terminated unexpectedly',
+      reasonClass: 'retries_exhausted',
     });
   });
 

@@ -2,10 +2,10 @@ import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage, MessagePropertyHeaders } from 'amqplib';
 import { z } from 'zod';
 import { type Broker, DEAD_LETTER_EXCHANGE } from './broker';
-import { describeError, describeIssues, formatIssues, PermanentError, ValidationError } from './errors';
+import { describeError, describeIssues, formatIssues, InvalidMessageError, PermanentError, ValidationError } from './errors';
 import type { Logger } from './logger';
 import { backoffDelay, sleep } from './retry';
-import { recordQueueWait } from './telemetry';
+import { recordDeadLetter, recordQueueWait } from './telemetry';
 
 /** Human-readable reason why a message was dead-lettered. */
 export const REASON_HEADER = 'x-shopfloor-reason';
@@ -37,16 +37,22 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** Why a message was dead-lettered, as a bounded class (the `reason` label of the metric). */
+export type DeadLetterClass = 'invalid_message' | 'rejected' | 'retries_exhausted';
+
 export type FailureDecision =
-  | { action: 'dead-letter'; reason: string }
+  | { action: 'dead-letter'; reason: string; reasonClass: DeadLetterClass }
   | { action: 'retry'; retry: number; delayMs: number; error: string };
 
 /** What to do with a message whose handling failed after `retriesSoFar` earlier retries. */
 export function decideOnFailure(err: unknown, retriesSoFar: number, policy: RetryPolicy): FailureDecision {
   const error = describeError(err);
-  if (classifyFailure(err) === 'permanent') return { action: 'dead-letter', reason: error };
+  if (classifyFailure(err) === 'permanent') {
+    const reasonClass = err instanceof PermanentError && !(err instanceof InvalidMessageError) ? 'rejected' : 'invalid_message';
+    return { action: 'dead-letter', reason: error, reasonClass };
+  }
   if (retriesSoFar >= policy.maxRetries) {
-    return { action: 'dead-letter', reason: `retries exhausted after ${retriesSoFar} retries: ${error}` };
+    return { action: 'dead-letter', reason: `retries exhausted after ${retriesSoFar} retries: ${error}`, reasonClass: 'retries_exhausted' };
   }
   const retry = retriesSoFar + 1;
   return { action: 'retry', retry, delayMs: backoffDelay(retry, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }), error };
@@ -84,10 +90,10 @@ export function parseMessage<S extends z.ZodType>(content: Buffer, schema: S): z
   try {
     json = JSON.parse(content.toString('utf8'));
   } catch (err) {
-    throw new PermanentError(`invalid JSON: ${describeError(err, 200)}`);
+    throw new InvalidMessageError(`invalid JSON: ${describeError(err, 200)}`);
   }
   const result = schema.safeParse(json);
-  if (!result.success) throw new PermanentError(`schema violation: ${describeIssues(formatIssues(result.error.issues))}`);
+  if (!result.success) throw new InvalidMessageError(`schema violation: ${describeIssues(formatIssues(result.error.issues))}`);
   return result.data;
 }
 
@@ -192,6 +198,7 @@ export class Consumer<S extends z.ZodType> {
     this.inFlight += 1;
     try {
       let failure: FailureDecision | undefined;
+      let failedWith: unknown;
       try {
         const payload = parseMessage(msg.content, this.options.schema);
         await this.options.handler(payload, {
@@ -203,6 +210,7 @@ export class Consumer<S extends z.ZodType> {
           signal: this.abort.signal,
         });
       } catch (err) {
+        failedWith = err;
         failure = decideOnFailure(err, retries, this.options.retry);
       }
       if (failure === undefined) {
@@ -214,6 +222,7 @@ export class Consumer<S extends z.ZodType> {
           headers: deadLetterHeaders(headers, queue, failure.reason, new Date()),
         });
         this.settle(channel, msg, 'ack');
+        recordDeadLetter(queue, failure.reasonClass, failedWith);
         this.logger.warn({ ...meta, reason: failure.reason, deadLetterQueue: `${queue}.dlq` }, 'message dead-lettered');
       } else {
         this.logger.warn({ ...meta, error: failure.error, retry: failure.retry, delayMs: failure.delayMs }, 'transient failure; will retry');

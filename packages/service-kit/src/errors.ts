@@ -56,6 +56,9 @@ export class PermanentError extends Error {
   override readonly name = 'PermanentError';
 }
 
+/** A message that cannot be read: invalid JSON or a schema violation. */
+export class InvalidMessageError extends PermanentError {}
+
 /**
  * Parses `value` with `schema`; on failure throws a ValidationError titled `message`.
  * `rootName` labels problems with the value as a whole (e.g. "body" for a missing request body).

@@ -11,7 +11,7 @@ const SCOPE = '@shopfloor/service-kit';
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300];
 
 // Created on first use, so the preload has registered its MeterProvider by then.
-let instruments: { queueWait: Histogram; sent: Counter } | undefined;
+let instruments: { queueWait: Histogram; sent: Counter; deadLettered: Counter } | undefined;
 function get() {
   instruments ??= (() => {
     const meter = metrics.getMeter(SCOPE);
@@ -24,6 +24,10 @@ function get() {
       sent: meter.createCounter('messaging.client.sent.messages', {
         unit: '{message}',
         description: 'Messages the service published; failed ones carry error.type.',
+      }),
+      deadLettered: meter.createCounter('shopfloor.messaging.dead_lettered', {
+        unit: '{message}',
+        description: 'Messages this consumer dead-lettered, by queue and bounded reason class.',
       }),
     };
   })();
@@ -44,6 +48,15 @@ export function recordPublish(exchange: string, error?: unknown): void {
   });
 }
 
+/**
+ * A dead-lettered message: counted by queue and bounded reason class, and its consumer span
+ * marked failed so span-derived consumer error ratios see rejects.
+ */
+export function recordDeadLetter(queue: string, reason: string, err: unknown): void {
+  get().deadLettered.add(1, { 'messaging.system': 'rabbitmq', 'messaging.destination.name': queue, reason });
+  recordServerError(err);
+}
+
 /** The exception class, bounded by the code base (never the message, which may hold data). */
 export function errorType(err: unknown): string {
   if (err instanceof Error) return err.constructor.name || err.name || 'Error';
@@ -55,6 +68,7 @@ export function errorType(err: unknown): string {
  * Collector's span metrics turn into the `error_type` label of 5xx counts.
  */
 export function recordServerError(err: unknown): void {
+  // Also used for consumer spans (a dead-lettered message): "server" as in the receiving side.
   const span = trace.getActiveSpan();
   if (span === undefined) return;
   span.setAttribute('error.type', errorType(err));
