@@ -51,6 +51,34 @@ describe('one order, one trace: Shop → RabbitMQ → CRM → MES', () => {
     return found[0]!;
   }
 
+  // Uploaded first: MinIO computes bucket usage in a background scan, which the last test awaits.
+  let uploaded: { s3Key: string; bytes: number } | undefined;
+
+  it('stores an uploaded 3D model in S3 and carries its key to MES', async () => {
+    const model = randomBytes(64 * 1024);
+    const res = await fetch(`${stack.endpoints.shopApi}/models?name=bracket.stl`, {
+      method: 'POST',
+      headers: { 'content-type': 'model/stl' },
+      body: model,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await res.json()) as { s3Key: string; bucket: string; bytes: number };
+    assert.equal(res.status, 201, `POST /models answered ${res.status}: ${JSON.stringify(body)}`);
+    assert.equal(body.bytes, model.length);
+    uploaded = body;
+
+    const order = await requestJson<{ orderId: string }>(`${stack.endpoints.shopApi}/orders`, {
+      method: 'POST',
+      body: { customer: { name: 'Model Maker', email: 'maker@example.com' }, items: [{ sku: 'BRACKET-PLA', quantity: 2 }], model: { s3Key: body.s3Key } },
+    });
+    assert.equal(order.status, 201);
+    await eventually(`the job of order ${order.body.orderId} with its model key`, async () => {
+      const job = await requestJson<{ modelKey: string | null }>(`${stack.endpoints.mesApi}/jobs/${order.body.orderId}`);
+      if (job.status !== 200) throw new Error(`GET /jobs answered ${job.status}`);
+      assert.equal(job.body.modelKey, body.s3Key);
+    });
+  });
+
   it('rejects a bad order with a clear 400', async () => {
     const res = await requestJson<{ error: string; details: { path: string }[] }>(`${stack.endpoints.shopApi}/orders`, {
       method: 'POST',
@@ -165,5 +193,19 @@ describe('one order, one trace: Shop → RabbitMQ → CRM → MES', () => {
     }
     const { orderId } = await placeOrder(stack.endpoints.shopApi);
     await completeTrace(orderId);
+  });
+
+  it("measures the model bucket's size and object count in Prometheus", async () => {
+    assert.ok(uploaded, 'the upload scenario ran first');
+    await eventually(
+      'minio_bucket_usage_total_bytes / _object_total for the model bucket (MinIO scans usage in the background)',
+      async () => {
+        const [bytes] = await prom.query('sum(minio_bucket_usage_total_bytes{bucket="shop-models"})');
+        const [objects] = await prom.query('sum(minio_bucket_usage_object_total{bucket="shop-models"})');
+        if (!bytes || Number(bytes.value[1]) < uploaded!.bytes) throw new Error(`bucket size is ${bytes?.value[1] ?? 'absent'}`);
+        if (!objects || Number(objects.value[1]) < 1) throw new Error(`object count is ${objects?.value[1] ?? 'absent'}`);
+      },
+      240_000,
+    );
   });
 });
