@@ -1,0 +1,60 @@
+/**
+ * Run lengths. The defaults fit the whole bench in about 10 minutes on the project's 2-core
+ * machine; BENCH_QUICK=1 shrinks everything for a smoke test (its numbers mean little).
+ */
+export interface Settings {
+  /** Empty-script runs per variant (interleaved). */
+  startupRuns: number;
+  /** shop-api starts per variant for the time-to-first-answer figure (interleaved). */
+  firstAnswerRuns: number;
+  /** Request-path rounds; each round runs every variant once (A B C A B C …). */
+  loadRounds: number;
+  connections: number;
+  warmupS: number;
+  loadS: number;
+  /** Longest wait for RabbitMQ's queues to drain after a POST /orders run. */
+  drainMaxS: number;
+  freshnessRuns: number;
+  /** Offered rates of the Collector steps, spans/s, in order; the sweep stops at the first step not sustained. */
+  collectorRates: number[];
+  collectorStepS: number;
+  collectorEncodings: ('json' | 'protobuf')[];
+  /** Traces per OTLP request (10 spans each). */
+  tracesPerRequest: number;
+  /** Hard limit for the whole run; phases that no longer fit are skipped (and say so). */
+  budgetS: number;
+}
+
+export const DEFAULTS: Settings = {
+  startupRuns: 15,
+  firstAnswerRuns: 5,
+  loadRounds: 4,
+  connections: 10,
+  warmupS: 2,
+  loadS: 6,
+  drainMaxS: 30,
+  freshnessRuns: 7,
+  collectorRates: [5_000, 10_000, 20_000, 30_000, 40_000, 60_000, 80_000],
+  collectorStepS: 8,
+  collectorEncodings: ['json', 'protobuf'],
+  tracesPerRequest: 50,
+  budgetS: 14 * 60,
+};
+
+export const QUICK: Settings = {
+  ...DEFAULTS,
+  startupRuns: 3,
+  firstAnswerRuns: 1,
+  loadRounds: 1,
+  warmupS: 1,
+  loadS: 2,
+  drainMaxS: 10,
+  freshnessRuns: 2,
+  collectorRates: [5_000, 20_000],
+  collectorStepS: 3,
+  collectorEncodings: ['json'],
+};
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+  return env.BENCH_QUICK === '1' ? QUICK : DEFAULTS;
+}
