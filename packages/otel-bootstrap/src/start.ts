@@ -5,7 +5,7 @@
 import { inspect } from 'util';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { createInstrumentations } from './instrumentations';
 import { startMetrics, type MetricsHandle } from './metrics';
 import { buildResource } from './resource';
@@ -58,7 +58,8 @@ export function diagAdapter(logger: Logger): DiagLogger {
 }
 
 export interface Handle extends Flushable {
-  metrics: MetricsHandle | undefined;
+  /** Set at the first idle moment after start-up (undefined before, and when metrics are off or failed). */
+  readonly metrics: MetricsHandle | undefined;
 }
 
 /**
@@ -66,6 +67,8 @@ export interface Handle extends Flushable {
  * traces still work, and vice versa.
  */
 export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[], logger: Logger): Handle {
+  const onInstrumentationError = (name: string, err: unknown) =>
+    logger.warn(`instrumentation "${name}" not loaded: ${describeError(err)}`);
   for (const w of warnings) logger.markReported(w.variable, w.value);
   diag.setLogger(diagAdapter(logger), { logLevel: DIAG_LEVEL[config.logLevel], suppressOverrideMessage: true });
 
@@ -94,41 +97,77 @@ export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[
   }
 
   let metricsHandle: MetricsHandle | undefined;
-  if (config.metrics.prometheus) {
-    try {
-      metricsHandle = startMetrics(config.metrics, resource, logger);
-    } catch (err) {
-      logger.warn(`metrics disabled: could not start the Prometheus exporter (${describeError(err)})`);
-    }
-  }
-
+  let closed = false;
   const handle: Handle = {
-    metrics: metricsHandle,
+    get metrics() {
+      return metricsHandle;
+    },
     forceFlush: async () => {
       await Promise.all([tracing.forceFlush(), metricsHandle?.meterProvider.forceFlush()]);
     },
     shutdown: async () => {
+      closed = true;
       await Promise.all([tracing.shutdown(), metricsHandle?.shutdown()]);
     },
   };
   // Before the instrumentations: whatever happens next, queued spans get flushed.
   installShutdownHooks(handle, { logger });
 
+  // Only the instrumentations have to be in place before the app's own code
+  // runs (they hook its require() calls). The metrics pipeline (sdk-metrics,
+  // the Prometheus exporter and its server, host-metrics with
+  // systeminformation, runtime-node) and the OTLP exporter are set up at the
+  // first idle moment instead: in a service that is while it waits for its
+  // first connections, before it can serve a request. The instrumentations
+  // record metrics through the meter provider handed to them then.
+  const withRuntimeNode = config.metrics.prometheus && config.instrumentations.includes('runtime-node');
+  let instrumentations: Instrumentation[] = [];
   try {
-    // runtime-node only produces metrics: without a meter provider it would be dead weight.
-    const names = metricsHandle ? config.instrumentations : config.instrumentations.filter(n => n !== 'runtime-node');
-    const instrumentations = createInstrumentations(
+    // runtime-node only produces metrics: it comes with the meter provider, if any.
+    const names = config.instrumentations.filter(n => n !== 'runtime-node');
+    instrumentations = createInstrumentations(
       names,
-      { prometheusPort: metricsHandle ? config.metrics.port : undefined },
-      (name, err) => logger.warn(`instrumentation "${name}" not loaded: ${describeError(err)}`),
+      { prometheusPort: config.metrics.prometheus ? config.metrics.port : undefined },
+      onInstrumentationError,
     );
     registerInstrumentations({
       instrumentations,
       ...(tracing.provider ? { tracerProvider: tracing.provider } : {}),
-      ...(metricsHandle ? { meterProvider: metricsHandle.meterProvider } : {}),
     });
   } catch (err) {
     logger.warn(`instrumentations not registered: ${describeError(err)}`);
   }
+
+  const deferred = (): void => {
+    if (closed) return;
+    tracing.warm?.();
+    if (!config.metrics.prometheus) return;
+    try {
+      metricsHandle = startMetrics(config.metrics, resource, logger);
+    } catch (err) {
+      logger.warn(`metrics disabled: could not start the Prometheus exporter (${describeError(err)})`);
+      return;
+    }
+    const meterProvider = metricsHandle.meterProvider;
+    try {
+      for (const instrumentation of instrumentations) instrumentation.setMeterProvider(meterProvider);
+      if (withRuntimeNode) {
+        registerInstrumentations({
+          instrumentations: createInstrumentations(['runtime-node'], { prometheusPort: config.metrics.port }, onInstrumentationError),
+          meterProvider,
+        });
+      }
+    } catch (err) {
+      logger.warn(`instrumentation metrics not registered: ${describeError(err)}`);
+    }
+  };
+  // unref'd: a script that ends before its first idle moment never pays for it.
+  setImmediate(() => {
+    try {
+      deferred();
+    } catch (err) {
+      logger.warn(`telemetry set-up failed: ${describeError(err)}`);
+    }
+  }).unref();
   return handle;
 }

@@ -111,28 +111,85 @@ export class FailureReportingExporter implements SpanExporter {
   }
 }
 
+/**
+ * Builds its exporter on first use instead of at start-up. The OTLP/HTTP
+ * exporter pulls in about 70 modules (otlp-exporter-base, otlp-transformer
+ * with its metrics and logs serializers, sdk-logs) — over a third of what the
+ * preload loads. `warm()` builds it ahead of the first export, at the first
+ * idle moment (see start.ts); a process that ends before that and never
+ * exported a span never loads it. If it cannot be built, `onFailure` hears
+ * it once and every export fails with that error (the spans are dropped).
+ */
+export class LazySpanExporter implements SpanExporter {
+  private inner: SpanExporter | undefined;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly create: () => SpanExporter,
+    private readonly onFailure: (err: Error) => void = () => {},
+  ) {}
+
+  /** Builds the exporter now (once); undefined if that failed. */
+  warm(): SpanExporter | undefined {
+    if (this.inner === undefined && this.failure === undefined) {
+      try {
+        this.inner = this.create();
+      } catch (err) {
+        this.failure = err instanceof Error ? err : new Error(String(err));
+        this.onFailure(this.failure);
+      }
+    }
+    return this.inner;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    const inner = this.warm();
+    if (inner === undefined) {
+      resultCallback({ code: ExportResultCode.FAILED, error: this.failure });
+      return;
+    }
+    inner.export(spans, resultCallback);
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner?.shutdown() ?? Promise.resolve();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner?.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
 export interface TracingHandle {
   /** undefined when OTEL_TRACES_EXPORTER=none. */
   provider: BasicTracerProvider | undefined;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
+  /** Loads what the first export will need (called at the first idle moment). */
+  warm?(): void;
 }
 
 function buildExporters(traces: TracesConfig, logger: Logger, reported: WeakSet<object>): SpanExporter[] {
   return traces.exporters.map(name => {
     if (name === 'console') return new ConsoleSpanExporter();
-    // Loaded here so OTEL_TRACES_EXPORTER=none/console never pays for it.
-    const { OTLPTraceExporter } =
-      require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-    // Headers (OTEL_EXPORTER_OTLP_{,TRACES_}HEADERS) and the certificate
-    // variables are still read by the exporter itself.
-    const otlp = new OTLPTraceExporter({
-      url: traces.endpoint,
-      timeoutMillis: traces.timeoutMillis,
-      // Its CompressionAlgorithm enum has exactly the string values 'none' and 'gzip'.
-      compression: traces.compression as NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>['compression'],
+    return new LazySpanExporter(() => {
+      // Loaded here so OTEL_TRACES_EXPORTER=none/console never pays for it.
+      const { OTLPTraceExporter } =
+        require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+      // Headers (OTEL_EXPORTER_OTLP_{,TRACES_}HEADERS) and the certificate
+      // variables are still read by the exporter itself.
+      const otlp = new OTLPTraceExporter({
+        url: traces.endpoint,
+        timeoutMillis: traces.timeoutMillis,
+        // Its CompressionAlgorithm enum has exactly the string values 'none' and 'gzip'.
+        compression: traces.compression as NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>['compression'],
+      });
+      return new FailureReportingExporter(otlp, printableUrl(traces.endpoint), logger, reported);
+    }, err => {
+      // Reported here once; the batch processor's copies of it are not repeated.
+      reported.add(err);
+      logger.warn(`traces disabled: could not load the OTLP exporter (${describeError(err)})`);
     });
-    return new FailureReportingExporter(otlp, printableUrl(traces.endpoint), logger, reported);
   });
 }
 
@@ -153,9 +210,8 @@ export function startTracing(
     return { provider: undefined, forceFlush: async () => {}, shutdown: async () => {} };
   }
 
-  const spanProcessors: SpanProcessor[] = buildExporters(traces, logger, reported).map(
-    exporter => new BatchSpanProcessor(exporter, { ...traces.batch }),
-  );
+  const exporters = buildExporters(traces, logger, reported);
+  const spanProcessors: SpanProcessor[] = exporters.map(exporter => new BatchSpanProcessor(exporter, { ...traces.batch }));
   const provider = new BasicTracerProvider({
     resource,
     sampler: buildSampler(traces.sampler, traces.samplerArg),
@@ -166,5 +222,8 @@ export function startTracing(
     provider,
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
+    warm: () => {
+      for (const e of exporters) if (e instanceof LazySpanExporter) e.warm();
+    },
   };
 }
