@@ -61,6 +61,14 @@ export class JaegerClient {
     return res.body.data ?? [];
   }
 
+  /** One trace by id (what Grafana's Jaeger data source fetches for an exemplar); undefined if Jaeger has none. */
+  async trace(traceId: string): Promise<JaegerTrace | undefined> {
+    const res = await requestJson<{ data: JaegerTrace[] | null }>(`${this.base}/api/traces/${encodeURIComponent(traceId)}`);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new Error(`Jaeger /api/traces/${traceId} answered ${res.status}`);
+    return res.body.data?.[0];
+  }
+
   async services(): Promise<string[]> {
     const res = await requestJson<{ data: string[] | null }>(`${this.base}/api/services`);
     return res.body.data ?? [];
