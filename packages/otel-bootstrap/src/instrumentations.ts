@@ -8,7 +8,6 @@
  */
 import type { IncomingMessage } from 'http';
 import { context } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { InstrumentationName } from './types';
@@ -63,7 +62,9 @@ export function httpConfig(ctx: InstrumentationContext): HttpInstrumentationConf
   return {
     ignoreIncomingRequestHook:
       port === undefined ? undefined : (req: IncomingMessage) => req.socket?.localPort === port,
-    ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
+    // @opentelemetry/core is loaded by then: instrumentation-http itself requires it.
+    ignoreOutgoingRequestHook: () =>
+      (require('@opentelemetry/core') as typeof import('@opentelemetry/core')).isTracingSuppressed(context.active()),
     redactedQueryParams: REDACTED_QUERY_PARAMS,
     redactedQueryParamsServer: REDACTED_QUERY_PARAMS,
   };
@@ -120,6 +121,23 @@ export const REGISTRY: Record<InstrumentationName, Factory> = {
     const m = require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
     return new m.RuntimeNodeInstrumentation({});
   },
+};
+
+/**
+ * Instrumentations loaded just before the app first requires one of these
+ * packages (lazy-require.ts), instead of at start-up: an app that never uses
+ * pg pays nothing for instrumentation-pg. Each list names the packages whose
+ * code the instrumentation patches (they load, at the latest, with the first
+ * of them). Not listed: undici (global fetch() is never require()d; see
+ * beforeFirstFetch in lazy-load.ts) and runtime-node (it comes with the
+ * metrics).
+ */
+export const LOAD_ON_FIRST_REQUIRE: Partial<Record<InstrumentationName, readonly string[]>> = {
+  http: ['http', 'https'],
+  express: ['express'],
+  amqplib: ['amqplib'],
+  pg: ['pg', 'pg-pool'],
+  pino: ['pino'],
 };
 
 /**

@@ -4,14 +4,14 @@
  */
 import { inspect } from 'util';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
-import { setGlobalErrorHandler } from '@opentelemetry/core';
-import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
-import { createInstrumentations } from './instrumentations';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { createInstrumentations, LOAD_ON_FIRST_REQUIRE } from './instrumentations';
+import { beforeFirstFetch, beforeFirstRequire } from './lazy-load';
 import { startMetrics, type MetricsHandle } from './metrics';
-import { buildResource } from './resource';
+import type { Resource } from '@opentelemetry/resources';
 import { installShutdownHooks, type Flushable } from './shutdown';
-import { startTracing, type TracingHandle } from './tracing';
-import type { BootstrapConfig, ConfigWarning, LogLevelName } from './types';
+import { core, startTracing, type TracingHandle } from './tracing';
+import type { BootstrapConfig, ConfigWarning, InstrumentationName, LogLevelName } from './types';
 import { describeError, type Logger } from './utils';
 
 const DIAG_LEVEL: Record<LogLevelName, DiagLogLevel> = {
@@ -74,11 +74,18 @@ export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[
 
   // Export errors reach here from the batch processor; the ones the exporter
   // wrapper already reported (once per failure streak) are not repeated.
+  // Installed with the SDK (tracer provider or metrics), which loads
+  // @opentelemetry/core anyway.
   const reported = new WeakSet<object>();
-  setGlobalErrorHandler(err => {
-    if (typeof err === 'object' && err !== null && reported.has(err)) return;
-    logger.error(describeError(err));
-  });
+  let errorHandlerSet = false;
+  const installErrorHandler = (): void => {
+    if (errorHandlerSet) return;
+    errorHandlerSet = true;
+    core().setGlobalErrorHandler(err => {
+      if (typeof err === 'object' && err !== null && reported.has(err)) return;
+      logger.error(describeError(err));
+    });
+  };
 
   // Must be set before the instrumentations load: they read it at construction.
   // Kept if the user set it. (The pinned instrumentation-http already emits
@@ -87,10 +94,13 @@ export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[
     process.env.OTEL_SEMCONV_STABILITY_OPT_IN = config.semconvStabilityOptIn;
   }
 
-  const resource = buildResource(config);
+  // Built when first needed (the tracer provider or the metrics), with @opentelemetry/resources.
+  let resource: Resource | undefined;
+  const getResource = (): Resource =>
+    (resource ??= (require('./resource') as typeof import('./resource')).buildResource(config));
   let tracing: TracingHandle;
   try {
-    tracing = startTracing(config, resource, logger, reported);
+    tracing = startTracing(config, getResource, logger, reported, installErrorHandler);
   } catch (err) {
     logger.warn(`traces disabled: could not start tracing (${describeError(err)})`);
     tracing = { provider: undefined, forceFlush: async () => {}, shutdown: async () => {} };
@@ -114,36 +124,50 @@ export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[
   installShutdownHooks(handle, { logger });
 
   // Only the instrumentations have to be in place before the app's own code
-  // runs (they hook its require() calls). The metrics pipeline (sdk-metrics,
-  // the Prometheus exporter and its server, host-metrics with
-  // systeminformation, runtime-node) and the OTLP exporter are set up at the
-  // first idle moment instead: in a service that is while it waits for its
-  // first connections, before it can serve a request. The instrumentations
-  // record metrics through the meter provider handed to them then.
+  // runs (they hook its require() calls), and each only once the app requires
+  // the library it instruments (LOAD_ON_FIRST_REQUIRE). The tracer provider
+  // (built on the first span), the metrics pipeline (sdk-metrics, the
+  // Prometheus exporter and its server, host-metrics with systeminformation,
+  // runtime-node) and the OTLP exporter are set up at the first idle moment:
+  // in a service that is while it waits for its first connections, before it
+  // can serve a request. Instrumentations record metrics through the meter
+  // provider handed to them then.
   const withRuntimeNode = config.metrics.prometheus && config.instrumentations.includes('runtime-node');
-  let instrumentations: Instrumentation[] = [];
-  try {
-    // runtime-node only produces metrics: it comes with the meter provider, if any.
-    const names = config.instrumentations.filter(n => n !== 'runtime-node');
-    instrumentations = createInstrumentations(
-      names,
-      { prometheusPort: config.metrics.prometheus ? config.metrics.port : undefined },
-      onInstrumentationError,
-    );
-    registerInstrumentations({
-      instrumentations,
-      ...(tracing.provider ? { tracerProvider: tracing.provider } : {}),
-    });
-  } catch (err) {
-    logger.warn(`instrumentations not registered: ${describeError(err)}`);
+  const instrumentationContext = { prometheusPort: config.metrics.prometheus ? config.metrics.port : undefined };
+  const instrumentations: Instrumentation[] = [];
+  const register = (names: InstrumentationName[]): void => {
+    try {
+      const made = createInstrumentations(names, instrumentationContext, onInstrumentationError);
+      if (made.length === 0) return;
+      // Loaded with the first instrumentation (with require-in-the-middle and import-in-the-middle).
+      const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
+      registerInstrumentations({
+        instrumentations: made,
+        ...(tracing.provider ? { tracerProvider: tracing.provider } : {}),
+        ...(metricsHandle ? { meterProvider: metricsHandle.meterProvider } : {}),
+      });
+      instrumentations.push(...made);
+    } catch (err) {
+      logger.warn(`instrumentations ${names.join(', ')} not registered: ${describeError(err)}`);
+    }
+  };
+  // runtime-node only produces metrics: it comes with the meter provider, if any.
+  const names = config.instrumentations.filter(n => n !== 'runtime-node');
+  register(names.filter(n => n !== 'undici' && LOAD_ON_FIRST_REQUIRE[n] === undefined));
+  for (const name of names) {
+    const modules = LOAD_ON_FIRST_REQUIRE[name];
+    if (modules) beforeFirstRequire(modules, () => register([name]));
   }
+  const loadUndici = names.includes('undici') ? beforeFirstFetch(() => register(['undici'])) : () => {};
 
   const deferred = (): void => {
     if (closed) return;
+    installErrorHandler();
+    loadUndici();
     tracing.warm?.();
     if (!config.metrics.prometheus) return;
     try {
-      metricsHandle = startMetrics(config.metrics, resource, logger);
+      metricsHandle = startMetrics(config.metrics, getResource(), logger);
     } catch (err) {
       logger.warn(`metrics disabled: could not start the Prometheus exporter (${describeError(err)})`);
       return;
@@ -151,12 +175,7 @@ export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[
     const meterProvider = metricsHandle.meterProvider;
     try {
       for (const instrumentation of instrumentations) instrumentation.setMeterProvider(meterProvider);
-      if (withRuntimeNode) {
-        registerInstrumentations({
-          instrumentations: createInstrumentations(['runtime-node'], { prometheusPort: config.metrics.port }, onInstrumentationError),
-          meterProvider,
-        });
-      }
+      if (withRuntimeNode) register(['runtime-node']);
     } catch (err) {
       logger.warn(`instrumentation metrics not registered: ${describeError(err)}`);
     }

@@ -6,33 +6,51 @@
  * installed sdk-trace-node pins older sdk-trace-base/core copies that would be
  * loaded a second time (start-up cost for nothing).
  */
-import { context, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ProxyTracerProvider,
+  trace,
+  type Context,
+  type Span,
+  type SpanOptions,
+  type TextMapPropagator,
+  type Tracer,
+  type TracerOptions,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  CompositePropagator,
-  ExportResultCode,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-  type ExportResult,
-} from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
+import type {
   BasicTracerProvider,
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type ReadableSpan,
-  type Sampler,
-  type SpanExporter,
-  type SpanProcessor,
+  ReadableSpan,
+  Sampler,
+  SpanExporter,
+  SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { BootstrapConfig, PropagatorName, SamplerName, TracesConfig } from './types';
 import { describeError, type Logger } from './utils';
 
+type SdkTraceBase = typeof import('@opentelemetry/sdk-trace-base');
+type Core = typeof import('@opentelemetry/core');
+
+/**
+ * @opentelemetry/core (with the semantic-conventions entry point it loads,
+ * ~40 modules) is loaded by the first span, propagation or export, not at
+ * start-up.
+ */
+export function core(): Core {
+  return require('@opentelemetry/core') as Core;
+}
+
+/** sdk-trace-base (with sdk-trace, ~35 modules) is loaded when the tracer provider is built, not at start-up. */
+function sdkTraceBase(): SdkTraceBase {
+  return require('@opentelemetry/sdk-trace-base') as SdkTraceBase;
+}
+
 export function buildSampler(name: SamplerName, ratio: number): Sampler {
+  const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = sdkTraceBase();
   switch (name) {
     case 'always_on':
       return new AlwaysOnSampler();
@@ -49,11 +67,41 @@ export function buildSampler(name: SamplerName, ratio: number): Sampler {
   }
 }
 
+/**
+ * The configured W3C propagators, built (with @opentelemetry/core) on first
+ * use: the first inject or extract.
+ */
+class LazyPropagator implements TextMapPropagator {
+  private real: TextMapPropagator | undefined;
+
+  constructor(private readonly names: readonly PropagatorName[]) {}
+
+  private get propagator(): TextMapPropagator {
+    if (this.real === undefined) {
+      const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = core();
+      this.real = new CompositePropagator({
+        propagators: this.names.map(n => (n === 'tracecontext' ? new W3CTraceContextPropagator() : new W3CBaggagePropagator())),
+      });
+    }
+    return this.real;
+  }
+
+  inject(...args: Parameters<TextMapPropagator['inject']>): void {
+    this.propagator.inject(...args);
+  }
+
+  extract(...args: Parameters<TextMapPropagator['extract']>): Context {
+    return this.propagator.extract(...args);
+  }
+
+  fields(): string[] {
+    return this.propagator.fields();
+  }
+}
+
 export function buildPropagator(names: readonly PropagatorName[]): TextMapPropagator | undefined {
   if (names.length === 0) return undefined;
-  return new CompositePropagator({
-    propagators: names.map(n => (n === 'tracecontext' ? new W3CTraceContextPropagator() : new W3CBaggagePropagator())),
-  });
+  return new LazyPropagator(names);
 }
 
 /** The endpoint as safe to print: no userinfo, no query string. */
@@ -86,7 +134,7 @@ export class FailureReportingExporter implements SpanExporter {
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     this.inner.export(spans, result => {
       try {
-        if (result.code === ExportResultCode.SUCCESS) {
+        if (result.code === core().ExportResultCode.SUCCESS) {
           this.logger.forget(EXPORT_FAILURE_KEY);
         } else {
           this.logger.warn(
@@ -145,7 +193,7 @@ export class LazySpanExporter implements SpanExporter {
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     const inner = this.warm();
     if (inner === undefined) {
-      resultCallback({ code: ExportResultCode.FAILED, error: this.failure });
+      resultCallback({ code: core().ExportResultCode.FAILED, error: this.failure });
       return;
     }
     inner.export(spans, resultCallback);
@@ -160,18 +208,90 @@ export class LazySpanExporter implements SpanExporter {
   }
 }
 
+/**
+ * A tracer that resolves to the SDK's tracer the first time it starts a span (see
+ * LazyTracerProvider).
+ */
+class LazyTracer implements Tracer {
+  private tracer: Tracer | undefined;
+
+  constructor(private readonly resolve: () => Tracer) {}
+
+  private get real(): Tracer {
+    return (this.tracer ??= this.resolve());
+  }
+
+  startSpan(name: string, options?: SpanOptions, ctx?: Context): Span {
+    return this.real.startSpan(name, options, ctx);
+  }
+
+  startActiveSpan: Tracer['startActiveSpan'] = ((...args: Parameters<Tracer['startActiveSpan']>) =>
+    (this.real.startActiveSpan as (...a: unknown[]) => unknown)(...args)) as Tracer['startActiveSpan'];
+}
+
+/**
+ * The global tracer provider, built on first use — the first span started, or the first
+ * idle moment (`build()` from start.ts), whichever comes first — so that sdk-trace-base,
+ * sdk-trace and @opentelemetry/resources (about 50 modules) are not loaded before the app
+ * starts. Instrumentations and the app get tracers from it at once; they resolve to the SDK's
+ * tracers when it is built. If it cannot be built (or is asked for after shutdown), tracers are
+ * the API's no-op ones: context still propagates, nothing is recorded, nothing is thrown.
+ */
+export class LazyTracerProvider implements TracerProvider {
+  private provider: BasicTracerProvider | undefined;
+  private failed = false;
+  private closed = false;
+
+  constructor(
+    private readonly create: () => BasicTracerProvider,
+    private readonly onFailure: (err: unknown) => void = () => {},
+  ) {}
+
+  /** Builds the SDK provider now (once); undefined if that failed or after shutdown. */
+  build(): BasicTracerProvider | undefined {
+    if (this.provider === undefined && !this.failed && !this.closed) {
+      try {
+        this.provider = this.create();
+      } catch (err) {
+        this.failed = true;
+        this.onFailure(err);
+      }
+    }
+    return this.provider;
+  }
+
+  get built(): boolean {
+    return this.provider !== undefined;
+  }
+
+  getTracer(name: string, version?: string, options?: TracerOptions): Tracer {
+    return new LazyTracer(
+      () => this.build()?.getTracer(name, version, options) ?? new ProxyTracerProvider().getTracer(name, version, options),
+    );
+  }
+
+  forceFlush(): Promise<void> {
+    return this.provider?.forceFlush() ?? Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    this.closed = true;
+    return this.provider?.shutdown() ?? Promise.resolve();
+  }
+}
+
 export interface TracingHandle {
   /** undefined when OTEL_TRACES_EXPORTER=none. */
-  provider: BasicTracerProvider | undefined;
+  provider: TracerProvider | undefined;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
-  /** Loads what the first export will need (called at the first idle moment). */
+  /** Builds the tracer provider and loads what the first export will need (called at the first idle moment). */
   warm?(): void;
 }
 
 function buildExporters(traces: TracesConfig, logger: Logger, reported: WeakSet<object>): SpanExporter[] {
   return traces.exporters.map(name => {
-    if (name === 'console') return new ConsoleSpanExporter();
+    if (name === 'console') return new (sdkTraceBase().ConsoleSpanExporter)();
     return new LazySpanExporter(() => {
       // Loaded here so OTEL_TRACES_EXPORTER=none/console never pays for it.
       const { OTLPTraceExporter } =
@@ -193,11 +313,16 @@ function buildExporters(traces: TracesConfig, logger: Logger, reported: WeakSet<
   });
 }
 
+/**
+ * Sets up context propagation now, and a tracer provider that is built on first use.
+ * `resource` is called when the provider is built.
+ */
 export function startTracing(
   config: BootstrapConfig,
-  resource: Resource,
+  resource: () => Resource,
   logger: Logger,
   reported: WeakSet<object>,
+  beforeBuild: () => void = () => {},
 ): TracingHandle {
   // Context propagation works even with traces off: downstream services still
   // receive the caller's traceparent through non-recording spans.
@@ -210,19 +335,28 @@ export function startTracing(
     return { provider: undefined, forceFlush: async () => {}, shutdown: async () => {} };
   }
 
-  const exporters = buildExporters(traces, logger, reported);
-  const spanProcessors: SpanProcessor[] = exporters.map(exporter => new BatchSpanProcessor(exporter, { ...traces.batch }));
-  const provider = new BasicTracerProvider({
-    resource,
-    sampler: buildSampler(traces.sampler, traces.samplerArg),
-    spanProcessors,
-  });
-  trace.setGlobalTracerProvider(provider);
+  let exporters: SpanExporter[] = [];
+  const lazy = new LazyTracerProvider(
+    () => {
+      beforeBuild();
+      const { BasicTracerProvider, BatchSpanProcessor } = sdkTraceBase();
+      exporters = buildExporters(traces, logger, reported);
+      const spanProcessors: SpanProcessor[] = exporters.map(exporter => new BatchSpanProcessor(exporter, { ...traces.batch }));
+      return new BasicTracerProvider({
+        resource: resource(),
+        sampler: buildSampler(traces.sampler, traces.samplerArg),
+        spanProcessors,
+      });
+    },
+    err => logger.warn(`traces disabled: could not start tracing (${describeError(err)})`),
+  );
+  trace.setGlobalTracerProvider(lazy);
   return {
-    provider,
-    forceFlush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    provider: lazy,
+    forceFlush: () => lazy.forceFlush(),
+    shutdown: () => lazy.shutdown(),
     warm: () => {
+      lazy.build();
       for (const e of exporters) if (e instanceof LazySpanExporter) e.warm();
     },
   };
