@@ -195,6 +195,34 @@ describe('one order, one trace: Shop → RabbitMQ → CRM → MES', () => {
     await completeTrace(orderId);
   });
 
+  it('keeps no order lost across a RabbitMQ restart and recovers from a PostgreSQL restart', async () => {
+    const reachesMes = (orderId: string, why: string) =>
+      eventually(`order ${orderId} to reach MES ${why}`, async () => {
+        const res = await requestJson(`${stack.endpoints.mesApi}/jobs/${orderId}`);
+        if (res.status !== 200) throw new Error(`GET /jobs/${orderId} answered ${res.status}`);
+      }, 90_000);
+
+    await stack.stopComponent('rabbitmq');
+    let accepted: string;
+    try {
+      const res = await requestJson<{ orderId: string; status: string }>(`${stack.endpoints.shopApi}/orders`, {
+        method: 'POST',
+        body: { customer: { name: 'Broker Down', email: 'down@example.com' }, items: [{ sku: 'GEAR-PETG', quantity: 1 }] },
+      });
+      assert.equal(res.status, 202, `with RabbitMQ down the order is stored and accepted: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.status, 'accepted');
+      accepted = res.body.orderId;
+    } finally {
+      await stack.startComponent('rabbitmq');
+    }
+    await reachesMes(accepted, 'after RabbitMQ came back (republished from the shop database)');
+
+    await stack.stopComponent('postgres');
+    await stack.startComponent('postgres');
+    const { orderId } = await eventually('shop-api to take orders again after the PostgreSQL restart', () => placeOrder(stack.endpoints.shopApi));
+    await reachesMes(orderId, 'after the PostgreSQL restart');
+  });
+
   it("measures the model bucket's size and object count in Prometheus", async () => {
     assert.ok(uploaded, 'the upload scenario ran first');
     await eventually(
