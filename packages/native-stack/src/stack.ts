@@ -11,6 +11,7 @@ import { amqpUrl, rabbitmq } from './components/rabbitmq';
 import { service, serviceMetricsUrl, serviceNames, serviceUrl } from './components/services';
 import { readTools, repoRoot } from './paths';
 import { LOOPBACK, ports } from './ports';
+import { claimStateDir } from './state-lock';
 import { ManagedProcess } from './supervisor';
 import type { ComponentSpec, ServiceName, StackEndpoints } from './types';
 
@@ -49,6 +50,7 @@ const WAVES: string[][] = [
 /** The whole stack as native processes on loopback. */
 export class NativeStack {
   private readonly procs = new Map<string, ManagedProcess>();
+  private release: () => void = () => {};
   readonly stateDir: string;
   readonly logDir: string;
 
@@ -59,6 +61,8 @@ export class NativeStack {
 
   static async start(opts: StackOptions = {}): Promise<NativeStack> {
     const stack = new NativeStack(opts);
+    mkdirSync(join(repoRoot, '.run'), { recursive: true });
+    stack.release = claimStateDir(`${stack.stateDir}.lock`, opts.profile ?? 'dev');
     if (opts.fresh) rmSync(stack.stateDir, { recursive: true, force: true });
     mkdirSync(stack.logDir, { recursive: true });
     const tools = readTools();
@@ -143,5 +147,6 @@ export class NativeStack {
     for (const wave of [...WAVES].reverse()) {
       await Promise.all(wave.map((name) => this.procs.get(name)?.stop()));
     }
+    this.release();
   }
 }
