@@ -34,7 +34,7 @@ export const DEFAULTS: Settings = {
   loadS: 6,
   drainMaxS: 30,
   freshnessRuns: 7,
-  collectorRates: [5_000, 10_000, 20_000, 30_000, 40_000, 60_000, 80_000],
+  collectorRates: [5_000, 20_000, 40_000, 60_000, 80_000, 100_000, 120_000, 150_000],
   collectorStepS: 8,
   collectorEncodings: ['json', 'protobuf'],
   tracesPerRequest: 50,
