@@ -32,7 +32,8 @@ const SPAN_METRICS_FLUSH_S = 5;
 const SPAN_METRICS_SCRAPE_S = 5;
 const MEMORY_LIMITER_MIB = 512;
 
-const RESULTS_FILE = join(repoRoot, 'bench', 'results', 'latest.json');
+/** A smoke run (BENCH_QUICK=1) must not overwrite the committed figures: it writes a file git ignores. */
+const RESULTS_FILE = join(repoRoot, 'bench', 'results', process.env.BENCH_QUICK === '1' ? 'quick-run.tmp' : 'latest.json');
 
 const t0 = Date.now();
 const log = (line: string) => process.stdout.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
