@@ -36,7 +36,11 @@ const MEMORY_LIMITER_MIB = 512;
 const RESULTS_FILE = join(repoRoot, 'bench', 'results', process.env.BENCH_QUICK === '1' ? 'quick-run.tmp' : 'latest.json');
 
 const t0 = Date.now();
-const log = (line: string) => process.stdout.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+/** Set once the run is being stopped (Ctrl-C, SIGTERM, time limit): phases still unwinding stay quiet. */
+let silenced = false;
+const log = (line: string) => {
+  if (!silenced) process.stdout.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+};
 
 class Budget {
   private readonly end: number;
@@ -330,6 +334,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${why}: stopping everything the bench started ...`);
+    silenced = true;
     const hard = setTimeout(() => {
       killAllNow();
       process.exit(code);
