@@ -54,7 +54,7 @@ describe('one order, one trace: Shop → RabbitMQ → CRM → MES', () => {
   // Uploaded first: MinIO computes bucket usage in a background scan, which the last test awaits.
   let uploaded: { s3Key: string; bytes: number } | undefined;
 
-  it('stores an uploaded 3D model in S3 and carries its key to MES', async () => {
+  it('stores an uploaded 3D model in S3 and carries its key to MES, the very first order in one trace', async () => {
     const model = randomBytes(64 * 1024);
     const res = await fetch(`${stack.endpoints.shopApi}/models?name=bracket.stl`, {
       method: 'POST',
@@ -77,6 +77,8 @@ describe('one order, one trace: Shop → RabbitMQ → CRM → MES', () => {
       if (job.status !== 200) throw new Error(`GET /jobs answered ${job.status}`);
       assert.equal(job.body.modelKey, body.s3Key);
     });
+    // The first order after start-up: its publish must not be queued outside the request's trace.
+    await completeTrace(order.body.orderId);
   });
 
   it('rejects a bad order with a clear 400', async () => {

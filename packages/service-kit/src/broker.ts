@@ -82,6 +82,7 @@ export class Broker {
   private readonly logger: Logger;
   private readonly publishTimeoutMs: number;
   private closed = false;
+  private publisherReady = false;
 
   constructor(private readonly options: BrokerOptions) {
     this.logger = options.logger;
@@ -102,15 +103,25 @@ export class Broker {
       streak.failure(describeError(err), { broker: redactUrl(options.url) });
     });
     this.connection.on('disconnect', ({ err }) => {
+      this.publisherReady = false;
       if (!this.closed) this.logger.warn({ error: describeError(err) }, 'disconnected from RabbitMQ; reconnecting');
     });
     this.connection.on('blocked', ({ reason }) => this.logger.warn({ reason }, 'RabbitMQ blocked the connection'));
     this.connection.on('unblocked', () => this.logger.info('RabbitMQ unblocked the connection'));
     this.publisher = this.createChannel('publisher');
+    this.publisher.on('connect', () => {
+      this.publisherReady = true;
+    });
   }
 
+  /**
+   * Connected, with the publishing channel set up. Until then amqp-connection-manager would queue
+   * a publish and send it later from another async context, which detaches the message from the
+   * request's trace: so publishes fail fast instead (the shop keeps the order and republishes it),
+   * and /healthz reports not ready.
+   */
   isConnected(): boolean {
-    return !this.closed && this.connection.isConnected();
+    return !this.closed && this.connection.isConnected() && this.publisherReady;
   }
 
   /**
@@ -153,7 +164,7 @@ export class Broker {
   /** Publishes bytes with the given properties (persistent), awaiting the confirm. */
   async publishRaw(exchange: string, routingKey: string, content: Buffer, options: RawPublishOptions): Promise<void> {
     if (!this.isConnected()) {
-      const err = new BrokerUnavailableError('not connected to RabbitMQ');
+      const err = new BrokerUnavailableError('not connected to RabbitMQ (or its channel is not set up yet)');
       recordPublish(exchange, err);
       throw err;
     }
