@@ -120,7 +120,8 @@ describe('OTEL_SDK_DISABLED', () => {
       waitListening: false,
     });
     await svc.exited(5000);
-    assert.ok((JSON.parse(svc.stdout()) as string[]).length > 50);
+    // The probe itself works: the preload (lazy as it is) has loaded some OpenTelemetry modules.
+    assert.ok((JSON.parse(svc.stdout()) as string[]).length > 0, 'the control run sees OpenTelemetry modules');
   });
 
   it('=true still runs the app', async t => {
