@@ -11,9 +11,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { NativeStack } from '@shopfloor/native-stack';
-import { repoRoot } from '@shopfloor/native-stack/dist/paths';
-import { LOOPBACK, ports } from '@shopfloor/native-stack/dist/ports';
+import { NativeStack, repoRoot, LOOPBACK, ports } from '@shopfloor/native-stack';
 import { pipelineCpuMs, readCollector, runStep, settleCollector, type StepResult } from './collector';
 import { calibrate, freshnessSample, postOrder, quiesce, seriesOf, type FreshnessSample, type TraceShape } from './freshness';
 import { ROUTES, runLoad, type LoadResult } from './load';

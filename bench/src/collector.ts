@@ -4,7 +4,7 @@
  * telemetry on :8888.
  */
 import * as http from 'node:http';
-import { LOOPBACK, ports } from '@shopfloor/native-stack/dist/ports';
+import { LOOPBACK, ports } from '@shopfloor/native-stack';
 import { CONTENT_TYPE, type PayloadTemplate } from './otlp-payload';
 import { parsePrometheusText, sumOf, type Sample } from './promtext';
 import { sleep } from './procs';

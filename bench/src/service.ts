@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import * as http from 'node:http';
 import { join } from 'node:path';
-import { service, serviceUrl } from '@shopfloor/native-stack/dist/components/services';
+import { service, serviceUrl } from '@shopfloor/native-stack';
 import { COMMON_OTEL_ENV, cleanEnv, preloadArgs } from './variants';
 import { cpuMsOf, isRunning, memoryOf, sleep, spawnTracked, stopChild } from './procs';
 import type { VariantName } from './stats';

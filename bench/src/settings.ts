@@ -1,5 +1,5 @@
 /**
- * Run lengths. The defaults fit the whole bench in about 10 minutes on the project's 2-core
+ * Run lengths. The defaults fit the whole bench in about 11 minutes (hard limit 14) on the project's 2-core
  * machine; BENCH_QUICK=1 shrinks everything for a smoke test (its numbers mean little).
  */
 export interface Settings {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type OrderItem, type Pool, type ProductionRequested, withTransaction } from '@shopfloor/service-kit';
 import type { JobStatus } from './schema';
+import { PRICE_LIST } from './pricing';
 
 export const MIGRATION = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -56,7 +57,7 @@ function toJob(row: JobRow): Job {
     items: row.items,
     modelKey: row.model_key,
     priceCents: Number(row.price_cents),
-    currency: 'EUR',
+    currency: PRICE_LIST.currency,
     scheduledStart: row.scheduled_start.toISOString(),
     scheduledEnd: row.scheduled_end.toISOString(),
     status: row.status,

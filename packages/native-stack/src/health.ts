@@ -36,6 +36,11 @@ export async function httpOk(url: string): Promise<true> {
   return true;
 }
 
+/** A health probe: true when GET `url` answers 2xx, false otherwise. */
+export function httpHealthy(url: string): Promise<boolean> {
+  return httpOk(url).catch(() => false);
+}
+
 export function tcpOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host });

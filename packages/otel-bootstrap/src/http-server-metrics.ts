@@ -50,15 +50,16 @@ export function recordHttpServerMetrics(meter: Meter, ignorePort?: number): () =
     ...advice,
   });
 
-  const ignored = (server: Server) => ignorePort !== undefined && (server.address() as { port?: number } | null)?.port === ignorePort;
+  // The socket's local port is cached by Node; server.address() would ask the OS per request.
+  const ignored = (req: IncomingMessage) => ignorePort !== undefined && req.socket.localPort === ignorePort;
   const activeAttributes = (req: IncomingMessage): Attributes => ({
     'http.request.method': req.method ?? '_OTHER',
     'url.scheme': (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
   });
 
   const onStart = (message: unknown) => {
-    const { request, response, server } = message as ServerMessage;
-    if (ignored(server)) return;
+    const { request, response } = message as ServerMessage;
+    if (ignored(request)) return;
     const attributes = activeAttributes(request);
     active.add(1, attributes);
     let done = false;

@@ -11,6 +11,7 @@ import { context } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { InstrumentationName } from './types';
+import { core } from './tracing';
 
 export interface InstrumentationContext {
   /** Port of the preload's own Prometheus server, whose scrapes must not become spans. */
@@ -63,8 +64,7 @@ export function httpConfig(ctx: InstrumentationContext): HttpInstrumentationConf
     ignoreIncomingRequestHook:
       port === undefined ? undefined : (req: IncomingMessage) => req.socket?.localPort === port,
     // @opentelemetry/core is loaded by then: instrumentation-http itself requires it.
-    ignoreOutgoingRequestHook: () =>
-      (require('@opentelemetry/core') as typeof import('@opentelemetry/core')).isTracingSuppressed(context.active()),
+    ignoreOutgoingRequestHook: () => core().isTracingSuppressed(context.active()),
     redactedQueryParams: REDACTED_QUERY_PARAMS,
     redactedQueryParamsServer: REDACTED_QUERY_PARAMS,
   };

@@ -68,11 +68,6 @@ export function beforeFirstRequire(names: readonly string[], load: () => void): 
   for (const n of names) pending.set(n, entry);
 }
 
-/** Names still waiting for their first require() (for tests and diagnostics). */
-export function pendingNames(): string[] {
-  return [...pending.keys()];
-}
-
 /**
  * Global fetch() is undici inside Node: it is never require()d, and reports
  * requests on diagnostics channels. Returns a function that calls `load` once

@@ -40,8 +40,9 @@ type Core = typeof import('@opentelemetry/core');
  * ~40 modules) is loaded by the first span, propagation or export, not at
  * start-up.
  */
+let coreModule: Core | undefined;
 export function core(): Core {
-  return require('@opentelemetry/core') as Core;
+  return (coreModule ??= require('@opentelemetry/core') as Core);
 }
 
 /** sdk-trace-base (with sdk-trace, ~35 modules) is loaded when the tracer provider is built, not at start-up. */
@@ -258,10 +259,6 @@ export class LazyTracerProvider implements TracerProvider {
       }
     }
     return this.provider;
-  }
-
-  get built(): boolean {
-    return this.provider !== undefined;
   }
 
   getTracer(name: string, version?: string, options?: TracerOptions): Tracer {

@@ -133,16 +133,11 @@ export function settleWithin(work: Promise<unknown>, ms: number): Promise<'settl
   return new Promise(resolve => {
     const timer = setTimeout(() => resolve('timeout'), ms);
     timer.unref();
-    work.then(
-      () => {
-        clearTimeout(timer);
-        resolve('settled');
-      },
-      () => {
-        clearTimeout(timer);
-        resolve('settled');
-      },
-    );
+    const settled = () => {
+      clearTimeout(timer);
+      resolve('settled');
+    };
+    work.then(settled, settled);
   });
 }
 

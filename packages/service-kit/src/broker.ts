@@ -88,6 +88,7 @@ export class Broker {
     this.logger = options.logger;
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
     const streak = new FailureStreak(this.logger, 'connecting to RabbitMQ');
+    const broker = redactUrl(options.url); // for logs: credentials masked, computed once
     let connectedOnce = false;
     this.connection = connect([options.url], {
       heartbeatIntervalInSeconds: 5,
@@ -96,11 +97,11 @@ export class Broker {
     });
     this.connection.on('connect', () => {
       streak.success();
-      this.logger.info({ broker: redactUrl(options.url) }, connectedOnce ? 'reconnected to RabbitMQ' : 'connected to RabbitMQ');
+      this.logger.info({ broker }, connectedOnce ? 'reconnected to RabbitMQ' : 'connected to RabbitMQ');
       connectedOnce = true;
     });
     this.connection.on('connectFailed', ({ err }) => {
-      streak.failure(describeError(err), { broker: redactUrl(options.url) });
+      streak.failure(describeError(err), { broker });
     });
     this.connection.on('disconnect', ({ err }) => {
       this.publisherReady = false;

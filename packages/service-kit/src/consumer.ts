@@ -1,7 +1,7 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage, MessagePropertyHeaders } from 'amqplib';
 import { z } from 'zod';
-import { type Broker, DEAD_LETTER_EXCHANGE } from './broker';
+import { type Broker, DEAD_LETTER_EXCHANGE, deadLetterQueueName } from './broker';
 import { describeError, describeIssues, formatIssues, InvalidMessageError, PermanentError, ValidationError } from './errors';
 import type { Logger } from './logger';
 import { backoffDelay, sleep } from './retry';
@@ -223,7 +223,7 @@ export class Consumer<S extends z.ZodType> {
         });
         this.settle(channel, msg, 'ack');
         recordDeadLetter(queue, failure.reasonClass, failedWith);
-        this.logger.warn({ ...meta, reason: failure.reason, deadLetterQueue: `${queue}.dlq` }, 'message dead-lettered');
+        this.logger.warn({ ...meta, reason: failure.reason, deadLetterQueue: deadLetterQueueName(queue) }, 'message dead-lettered');
       } else {
         this.logger.warn({ ...meta, error: failure.error, retry: failure.retry, delayMs: failure.delayMs }, 'transient failure; will retry');
         const waited = await sleep(failure.delayMs, this.abort.signal);

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { configPaths } from '../paths';
 import { LOOPBACK, ports } from '../ports';
-import { httpOk } from '../health';
+import { httpHealthy } from '../health';
 import type { ComponentSpec } from '../types';
 
 /** Notification timing of every route, for tests that cannot wait the shipped 30 s / 5 m. */
@@ -93,7 +93,7 @@ export function alertmanager(stateDir: string, opts: AlertmanagerRenderOptions =
       mkdirSync(dir, { recursive: true });
       writeFileSync(rendered, renderAlertmanagerConfig(readFileSync(configPaths.alertmanager, 'utf8'), dirname(configPaths.alertmanager), opts));
     },
-    healthy: () => httpOk(`http://${LOOPBACK}:${ports.alertmanager}/-/ready`).catch(() => false),
+    healthy: () => httpHealthy(`http://${LOOPBACK}:${ports.alertmanager}/-/ready`),
   };
 }
 
@@ -105,6 +105,6 @@ export function alertWebhook(): ComponentSpec {
     args: [configPaths.alertWebhook],
     env: { ALERT_WEBHOOK_HOST: LOOPBACK, ALERT_WEBHOOK_PORT: String(ports.alertWebhook) },
     ports: { http: ports.alertWebhook },
-    healthy: () => httpOk(`http://${LOOPBACK}:${ports.alertWebhook}/`).catch(() => false),
+    healthy: () => httpHealthy(`http://${LOOPBACK}:${ports.alertWebhook}/`),
   };
 }

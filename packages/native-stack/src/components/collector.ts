@@ -1,6 +1,6 @@
 import { configPaths } from '../paths';
 import { LOOPBACK, ports } from '../ports';
-import { httpOk } from '../health';
+import { httpHealthy } from '../health';
 import type { ComponentSpec } from '../types';
 
 export function collector(binary: string): ComponentSpec {
@@ -19,6 +19,6 @@ export function collector(binary: string): ComponentSpec {
       telemetry: ports.collectorTelemetry,
       health: ports.collectorHealth,
     },
-    healthy: () => httpOk(`http://${LOOPBACK}:${ports.collectorHealth}/`).catch(() => false),
+    healthy: () => httpHealthy(`http://${LOOPBACK}:${ports.collectorHealth}/`),
   };
 }

@@ -1,6 +1,6 @@
 import { configPaths } from '../paths';
 import { LOOPBACK, ports } from '../ports';
-import { httpOk } from '../health';
+import { httpHealthy } from '../health';
 import type { ComponentSpec } from '../types';
 import { PG_PASSWORD, PG_USER } from './postgres';
 
@@ -11,7 +11,7 @@ export function nodeExporter(): ComponentSpec {
     command: '/usr/bin/prometheus-node-exporter',
     args: [`--web.listen-address=${LOOPBACK}:${ports.nodeExporter}`],
     ports: { http: ports.nodeExporter },
-    healthy: () => httpOk(`http://${LOOPBACK}:${ports.nodeExporter}/metrics`).catch(() => false),
+    healthy: () => httpHealthy(`http://${LOOPBACK}:${ports.nodeExporter}/metrics`),
   };
 }
 
@@ -29,6 +29,6 @@ export function postgresExporter(): ComponentSpec {
       DATA_SOURCE_NAME: `postgresql://${PG_USER}:${PG_PASSWORD}@${LOOPBACK}:${ports.postgres}/postgres?sslmode=disable`,
     },
     ports: { http: ports.postgresExporter },
-    healthy: () => httpOk(`http://${LOOPBACK}:${ports.postgresExporter}/metrics`).catch(() => false),
+    healthy: () => httpHealthy(`http://${LOOPBACK}:${ports.postgresExporter}/metrics`),
   };
 }

@@ -1,6 +1,6 @@
 import { configPaths } from '../paths';
 import { LOOPBACK, ports } from '../ports';
-import { httpOk } from '../health';
+import { httpHealthy } from '../health';
 import type { ComponentSpec } from '../types';
 
 export function jaeger(binary: string): ComponentSpec {
@@ -20,6 +20,6 @@ export function jaeger(binary: string): ComponentSpec {
       telemetry: ports.jaegerTelemetry,
       health: ports.jaegerHealth,
     },
-    healthy: () => httpOk(`http://${LOOPBACK}:${ports.jaegerHealth}/status`).catch(() => false),
+    healthy: () => httpHealthy(`http://${LOOPBACK}:${ports.jaegerHealth}/status`),
   };
 }

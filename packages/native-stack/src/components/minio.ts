@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOOPBACK, ports } from '../ports';
-import { httpOk } from '../health';
+import { httpHealthy } from '../health';
 import type { ComponentSpec } from '../types';
 
 /** Local development credentials of the S3 server; compose reads its own from the environment. */
@@ -26,6 +26,6 @@ export function minio(binary: string, stateDir: string): ComponentSpec {
     async prepare() {
       mkdirSync(data, { recursive: true });
     },
-    healthy: () => httpOk(`${s3Endpoint}/minio/health/live`).catch(() => false),
+    healthy: () => httpHealthy(`${s3Endpoint}/minio/health/live`),
   };
 }

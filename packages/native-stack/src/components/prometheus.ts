@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { configPaths } from '../paths';
 import { LOOPBACK, ports } from '../ports';
-import { httpOk } from '../health';
+import { httpHealthy } from '../health';
 import type { ComponentSpec } from '../types';
 
 interface StaticConfig { targets?: string[] }
@@ -55,6 +55,6 @@ export function prometheus(stateDir: string, opts: PrometheusRenderOptions = {})
       mkdirSync(dir, { recursive: true });
       writeFileSync(rendered, renderForLoopback(readFileSync(configPaths.prometheus, 'utf8'), dirname(configPaths.prometheus), opts));
     },
-    healthy: () => httpOk(`http://${LOOPBACK}:${ports.prometheus}/-/ready`).catch(() => false),
+    healthy: () => httpHealthy(`http://${LOOPBACK}:${ports.prometheus}/-/ready`),
   };
 }

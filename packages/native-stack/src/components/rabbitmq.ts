@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { configPaths } from '../paths';
 import { LOOPBACK, ports } from '../ports';
-import { httpOk, tcpOpen } from '../health';
+import { httpHealthy, tcpOpen } from '../health';
 import type { ComponentSpec } from '../types';
 
 export function rabbitmq(stateDir: string): ComponentSpec {
@@ -28,7 +28,7 @@ export function rabbitmq(stateDir: string): ComponentSpec {
     },
     healthy: async () =>
       (await tcpOpen(ports.rabbitmqAmqp)) &&
-      (await httpOk(`http://${LOOPBACK}:${ports.rabbitmqPrometheus}/metrics`).catch(() => false)),
+      (await httpHealthy(`http://${LOOPBACK}:${ports.rabbitmqPrometheus}/metrics`)),
   };
 }
 

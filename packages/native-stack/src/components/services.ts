@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { repoRoot } from '../paths';
 import { LOOPBACK, ports } from '../ports';
-import { httpOk } from '../health';
+import { httpHealthy } from '../health';
 import type { ComponentSpec, ServiceName } from '../types';
 import { databaseUrl } from './postgres';
 import { S3_CREDENTIALS, s3Endpoint } from './minio';
@@ -59,6 +59,6 @@ export function service(name: ServiceName, extraEnv: Record<string, string> = {}
       ...extraEnv,
     },
     ports: { http, metrics },
-    healthy: () => httpOk(`${serviceUrl(name)}/healthz`).catch(() => false),
+    healthy: () => httpHealthy(`${serviceUrl(name)}/healthz`),
   };
 }
