@@ -7,7 +7,7 @@
 # If it is already there, the script prints its path and exits at once.
 #
 # stdout: the absolute path of the binary, on the last line. Progress goes to stderr.
-# Needs: Go (>= 1.25, or a Go >= 1.21 allowed to fetch a toolchain) and the Go module proxy.
+# Needs: Go >= GO_MIN_VERSION (go-lib.sh) and the Go module proxy.
 set -euo pipefail
 
 BUILDER_VERSION="v0.155.0" # must match the core module versions in builder-config.yaml

@@ -56,7 +56,7 @@ ldflags+=" -X $JAEGER_MODULE/internal/version.latestVersion=$JAEGER_RELEASE"
 ldflags+=" -X $JAEGER_MODULE/internal/version.commitSHA=gomod-$JAEGER_MODULE_VERSION"
 if ! (cd "$build_dir/src" && GOFLAGS="-trimpath -buildvcs=false" \
     go build -ldflags="$ldflags" -o "$build_dir/jaeger" ./cmd/jaeger >&2); then
-  die "go build of Jaeger $JAEGER_RELEASE failed (output above). Check 'go version' (needs >= 1.25 or toolchain download allowed) and that the Go module proxy serves its dependencies"
+  die "go build of Jaeger $JAEGER_RELEASE failed (output above). Check 'go version' (needs >= $GO_MIN_VERSION) and that the Go module proxy serves its dependencies"
 fi
 
 mkdir -p "$out_dir"

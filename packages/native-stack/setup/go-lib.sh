@@ -1,6 +1,13 @@
-# Shared by the build-*.sh scripts (sourced, not run): cache location, logging, the Go check.
-# Each script sets NAME before sourcing.
+# Shared by the build-*.sh scripts and setup.sh (sourced, not run): cache location, logging,
+# the Go check. Each script sets NAME before sourcing.
 CACHE_DIR="${SHOPFLOOR_CACHE_DIR:-$HOME/.cache/shopfloor}"
+
+# The oldest Go that builds every Go binary of the stack: the highest `go` directive among the
+# Collector's generated go.mod (OCB v0.155.0 and the v0.155.0 components: go 1.25.0), Jaeger's
+# go.mod (v1.76.0: go 1.24.6) and MinIO's go.mod (the pinned commit: go 1.24.0). The one place
+# this is set: README.md, otel-collector/README.md and otel-collector/Dockerfile (golang:1.25)
+# follow it.
+GO_MIN_VERSION="1.25.0"
 
 log() { printf '[build-%s] %s\n' "$NAME" "$*" >&2; }
 die() { printf '[build-%s] ERROR: %s\n' "$NAME" "$*" >&2; exit 1; }
@@ -13,10 +20,22 @@ use_cached() {
   fi
 }
 
+# True when version $1 (1.25, 1.25.0, go1.26.8, go1.25rc1) is at least $2.
+version_at_least() {
+  local have="${1#go}" want="${2#go}"
+  have="${have%%[!0-9.]*}"
+  [[ "$(printf '%s\n%s\n' "$want" "$have" | sort -V | head -n1)" == "$want" ]]
+}
+
 require_go() {
   # Go's standard install location is often not on PATH of non-login shells.
   if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
     PATH="/usr/local/go/bin:$PATH"
   fi
-  command -v go >/dev/null 2>&1 || die "'go' is not on PATH. Install Go 1.25 or newer (https://go.dev/dl/) and re-run setup; $NAME is built from its Go module source."
+  command -v go >/dev/null 2>&1 || die "'go' is not on PATH. Install Go $GO_MIN_VERSION or newer (https://go.dev/dl/) and re-run setup; $NAME is built from its Go module source."
+  # GOVERSION is the toolchain `go` will actually use (it honours GOTOOLCHAIN).
+  local have
+  have="$(go env GOVERSION 2>/dev/null)" || have="unknown"
+  version_at_least "$have" "$GO_MIN_VERSION" \
+    || die "Go $GO_MIN_VERSION or newer is required to build $NAME (found ${have} at $(command -v go)). Install a newer Go (https://go.dev/dl/), or, with Go >= 1.21, let it fetch the toolchain: GOTOOLCHAIN=go$GO_MIN_VERSION npm run setup"
 }
