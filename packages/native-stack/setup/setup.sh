@@ -9,12 +9,45 @@ repo="$(cd "$here/../../.." && pwd)"
 run_dir="$repo/.run"
 mkdir -p "$run_dir"
 
+# GO_MIN_VERSION, require_go, version_at_least (setup's own say/die below replace its log/die).
+NAME="the Collector, Jaeger and MinIO"
+# shellcheck source=go-lib.sh
+source "$here/go-lib.sh"
 say() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
 
 # --- Node ---------------------------------------------------------------------------------
-node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
-[ "$node_major" -ge 20 ] || die "Node.js >= 20.6 is required (found: $(node --version 2>/dev/null || echo none))."
+# With a Node.js >= NODE_MIN on PATH, that one is used. Otherwise (older or none) the pinned
+# NODE_PINNED is installed into the cache (ensure-node.sh) and linked as node_modules/.bin/node:
+# npm puts that directory first on PATH for every run-script, so the rest of `npm start` /
+# `npm test` (and nested `npm run`, whose `#!/usr/bin/env node` finds the link) runs on it.
+NODE_MIN="22.22.0"   # package.json engines
+NODE_PINNED="24.22.3"
+node_link="$repo/node_modules/.bin/node"
+
+# The first node on PATH that is not a node_modules/.bin link (ours, from an earlier run).
+path_node() {
+  local dir IFS=:
+  for dir in $PATH; do
+    case "$dir" in "" | */node_modules/.bin) continue ;; esac
+    if [ -x "$dir/node" ]; then printf '%s\n' "$dir/node"; return 0; fi
+  done
+  return 1
+}
+sys_node="$(path_node || true)"
+sys_node_version=""
+[ -n "$sys_node" ] && sys_node_version="$("$sys_node" -p 'process.versions.node' 2>/dev/null || true)"
+pinned_node=""
+if [ -n "$sys_node_version" ] && version_at_least "$sys_node_version" "$NODE_MIN"; then
+  : # new enough: nothing to install, no link (a stale one is removed after npm ci below)
+else
+  pinned_node="$(bash "$here/ensure-node.sh" "$NODE_PINNED")" \
+    || die "Node.js ${sys_node_version:-(none)} on PATH is older than $NODE_MIN and installing Node.js $NODE_PINNED failed (see above). Install Node.js >= $NODE_MIN yourself, or fix the npm registry access, and re-run."
+  say "node on PATH is ${sys_node_version:+v}${sys_node_version:-missing}: using Node.js $NODE_PINNED ($pinned_node)"
+  # The rest of this script (npm ci, tsc) runs on it too.
+  PATH="$(dirname "$pinned_node"):$PATH"
+  export PATH
+fi
 
 # --- Debian packages ----------------------------------------------------------------------
 # binary -> package; the binaries are what the native stack runs.
@@ -27,6 +60,10 @@ declare -A need=(
   [/usr/bin/amtool]=prometheus-alertmanager
   [/usr/bin/prometheus-node-exporter]=prometheus-node-exporter
   [/usr/bin/prometheus-postgres-exporter]=prometheus-postgres-exporter
+  [/usr/bin/redis-server]=redis-server
+  [/usr/sbin/mariadbd]=mariadb-server
+  [/usr/bin/mariadb-install-db]=mariadb-server
+  [/usr/bin/mariadb]=mariadb-server
 )
 missing=()
 for bin in "${!need[@]}"; do
@@ -45,7 +82,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   $sudo env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
     || die "apt-get install ${missing[*]} failed (see above)."
-  for svc in postgresql rabbitmq-server prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter; do
+  for svc in postgresql rabbitmq-server prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter redis-server mariadb; do
     $sudo service "$svc" stop >/dev/null 2>&1 || true
   done
 fi
@@ -56,8 +93,22 @@ if [ ! -f "$repo/node_modules/.package-lock.json" ] || [ "$repo/package-lock.jso
   (cd "$repo" && npm ci --no-audit --no-fund >&2) || die "npm ci failed (see above)."
 fi
 
+# npm ci empties node_modules, so the link is (re)made after it.
+if [ -n "$pinned_node" ]; then
+  if [ "$(readlink "$node_link" 2>/dev/null)" != "$pinned_node" ]; then
+    mkdir -p "$(dirname "$node_link")"
+    ln -sfn "$pinned_node" "$node_link.tmp.$$" && mv -Tf "$node_link.tmp.$$" "$node_link" \
+      || die "could not link $node_link -> $pinned_node"
+    say "linked $node_link -> $pinned_node (npm start / npm test run on Node.js $NODE_PINNED)"
+  fi
+elif [ -L "$node_link" ]; then
+  case "$(readlink "$node_link")" in
+    "$CACHE_DIR"/node-*) rm -f "$node_link" && say "node on PATH is v$sys_node_version: removed the link to the cached Node.js" ;;
+  esac
+fi
+
 # --- Go builds ----------------------------------------------------------------------------
-command -v go >/dev/null || die "Go is required to build the Collector and Jaeger: install Go >= 1.24 (https://go.dev/doc/install)."
+require_go # Go >= GO_MIN_VERSION (go-lib.sh), or a clear error
 otelcol="$(bash "$here/build-collector.sh")" || die "building the Collector failed (see above)."
 jaeger="$(bash "$here/build-jaeger.sh")" || die "building Jaeger failed (see above)."
 minio="$(bash "$here/build-minio.sh")" || die "building MinIO failed (see above)."
