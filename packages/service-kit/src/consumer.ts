@@ -5,7 +5,7 @@ import { type Broker, DEAD_LETTER_EXCHANGE, deadLetterQueueName } from './broker
 import { describeError, describeIssues, formatIssues, InvalidMessageError, PermanentError, ValidationError } from './errors';
 import type { Logger } from './logger';
 import { backoffDelay, sleep } from './retry';
-import { recordDeadLetter, recordQueueWait } from './telemetry';
+import { type DeadLetterReason, recordDeadLetter, recordQueueWait } from './telemetry';
 
 /** Human-readable reason why a message was dead-lettered. */
 export const REASON_HEADER = 'x-shopfloor-reason';
@@ -38,7 +38,7 @@ export interface RetryPolicy {
 }
 
 /** Why a message was dead-lettered, as a bounded class (the `reason` label of the metric). */
-export type DeadLetterClass = 'invalid_message' | 'rejected' | 'retries_exhausted';
+export type DeadLetterClass = DeadLetterReason;
 
 export type FailureDecision =
   | { action: 'dead-letter'; reason: string; reasonClass: DeadLetterClass }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { describeError, formatPath, parseOrThrow, parseUuidParam, ValidationError } from './errors';
+import { describeError, formatPath, loggableError, parseOrThrow, parseUuidParam, ValidationError } from './errors';
 
 describe('formatPath', () => {
   it('renders nested paths', () => {
@@ -54,5 +54,39 @@ describe('parseUuidParam details', () => {
       assert.ok(err instanceof ValidationError);
       assert.deepEqual(err.details, [{ path: 'orderId', message: 'must be a UUID' }]);
     }
+  });
+});
+
+describe('errors that quote their input', () => {
+  const secret = 'hunter2xyz';
+  function parseError(text: string): SyntaxError {
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      return err as SyntaxError;
+    }
+    throw new Error('parsed');
+  }
+
+  it('describes a JSON.parse error by class and position, not by the text it quotes', () => {
+    const quoting = parseError(secret);
+    assert.ok(quoting.message.includes(secret), `precondition: Node quotes the input: ${quoting.message}`);
+    assert.equal(describeError(quoting), 'SyntaxError');
+    const positioned = parseError(`{"password":"${secret}", x}`);
+    assert.equal(describeError(positioned), `SyntaxError at position ${`{"password":"${secret}", `.length}`);
+  });
+
+  it('logs an error as type, bounded message and stack frames only', () => {
+    const err = parseError(secret);
+    const logged = loggableError(err);
+    assert.equal(logged.type, 'SyntaxError');
+    assert.ok(!JSON.stringify(logged).includes(secret), JSON.stringify(logged));
+    assert.ok(logged.stack?.split('\n').every((line) => line.startsWith('at ')), `stack frames only: ${logged.stack}`);
+    const detailed = Object.assign(new Error('duplicate key value violates unique constraint "orders_pkey"'), {
+      code: '23505',
+      detail: `Key (email)=(${secret}@example.com) already exists.`,
+    });
+    assert.ok(!JSON.stringify(loggableError(detailed)).includes(secret), 'a pg error\'s detail (row values) is not logged');
+    assert.match(loggableError(detailed).message, /unique constraint "orders_pkey" \(23505\)/);
   });
 });

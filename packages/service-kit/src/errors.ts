@@ -79,12 +79,21 @@ export function parseUuidParam(value: unknown, name: string): string {
   return parseOrThrow(uuidSchema, value, `invalid ${name}`, name) as string;
 }
 
-/** A one-line, bounded description of any thrown value (for logs and dead-letter reasons). */
+/**
+ * A one-line, bounded description of any thrown value (for logs and dead-letter reasons).
+ * Never for spans or metrics: they get `errorType` only.
+ */
 export function describeError(err: unknown, maxLength = 500): string {
   let text: string;
   if (err instanceof AggregateError && err.message === '' && err.errors.length > 0) {
     // e.g. net.connect trying IPv6 and IPv4: "connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432"
     text = err.errors.map((inner: unknown) => describeError(inner, maxLength)).join('; ');
+  } else if (err instanceof SyntaxError) {
+    // Since Node 22 a JSON.parse error quotes the text it failed on ("Unexpected token 'h',
+    // \"hello secr\"... is not valid JSON"), i.e. the message body or API response: keep only
+    // the class and the position.
+    const position = /\bat position (\d+)/.exec(err.message)?.[1];
+    text = position === undefined ? err.name : `${err.name} at position ${position}`;
   } else if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     text = typeof code === 'string' && code !== '' && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
@@ -100,4 +109,29 @@ export function describeError(err: unknown, maxLength = 500): string {
   }
   text = text.replace(/\s+/g, ' ').trim();
   return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
+}
+
+/**
+ * The exception class, bounded by the code base: for span status, `error.type` / `exception.type`
+ * and metric labels. Never the message, which may hold input data.
+ */
+export function errorType(err: unknown): string {
+  if (err instanceof Error) return err.constructor.name || err.name || 'Error';
+  return '_OTHER';
+}
+
+/** Only the `at ...` frames of a stack: its first line repeats the message. */
+export function stackFrames(err: unknown): string | undefined {
+  if (!(err instanceof Error) || typeof err.stack !== 'string') return undefined;
+  const frames = err.stack.split('\n').filter((line) => /^\s+at /.test(line));
+  return frames.length > 0 ? frames.map((line) => line.trim()).join('\n') : undefined;
+}
+
+/**
+ * An error as a log field, instead of pino's `err` serializer (which copies the message, the
+ * stack's first line and every enumerable property, e.g. a pg error's `detail` with row values).
+ */
+export function loggableError(err: unknown): { type: string; message: string; stack?: string } {
+  const stack = stackFrames(err);
+  return { type: errorType(err), message: describeError(err), ...(stack === undefined ? {} : { stack }) };
 }

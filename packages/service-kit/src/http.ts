@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { isTransientDbError } from './db';
-import { describeError, formatIssues, HttpError, ValidationError } from './errors';
+import { describeError, formatIssues, HttpError, loggableError, ValidationError } from './errors';
 import type { Logger } from './logger';
 import { recordServerError } from './telemetry';
 
@@ -115,7 +115,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     recordServerError(err);
-    logger.error({ method: req.method, path: req.path, err }, 'unhandled error');
+    logger.error({ method: req.method, path: req.path, error: loggableError(err) }, 'unhandled error');
     res.status(500).json({ error: 'internal error' });
   };
 }

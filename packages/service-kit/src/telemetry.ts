@@ -5,6 +5,7 @@
  * has no semconv equivalent yet (deviation noted in docs/metrics.md).
  */
 import { metrics, SpanStatusCode, trace, type Counter, type Histogram } from '@opentelemetry/api';
+import { errorType } from './errors';
 
 const SCOPE = '@shopfloor/service-kit';
 /** 1 ms … 5 min: a healthy queue is drained in milliseconds, a stuck one in minutes. */
@@ -50,28 +51,29 @@ export function recordPublish(exchange: string, error?: unknown): void {
 
 /**
  * A dead-lettered message: counted by queue and bounded reason class, and its consumer span
- * marked failed so span-derived consumer error ratios see rejects.
+ * marked failed (status description = the reason class) so span-derived consumer error ratios
+ * see rejects.
  */
-export function recordDeadLetter(queue: string, reason: string, err: unknown): void {
+export function recordDeadLetter(queue: string, reason: DeadLetterReason, err: unknown): void {
   get().deadLettered.add(1, { 'messaging.system': 'rabbitmq', 'messaging.destination.name': queue, reason });
-  recordServerError(err);
+  recordServerError(err, reason);
 }
 
-/** The exception class, bounded by the code base (never the message, which may hold data). */
-export function errorType(err: unknown): string {
-  if (err instanceof Error) return err.constructor.name || err.name || 'Error';
-  return '_OTHER';
-}
+/** Bounded reason classes of dead letters (the `reason` label and the span status description). */
+export type DeadLetterReason = 'invalid_message' | 'rejected' | 'retries_exhausted';
 
 /**
- * Marks the active span as failed by `err`: status, exception event and `error.type`, which the
- * Collector's span metrics turn into the `error_type` label of 5xx counts.
+ * Marks the active span as failed by `err`: `error.type` (which the Collector's span metrics turn
+ * into the `error_type` label of 5xx counts), an `exception` event with `exception.type` only, and
+ * status ERROR described by `description` or the exception class. Only the class, never the
+ * message or stack: a message can quote input (a JSON.parse error quotes the body it failed on).
  */
-export function recordServerError(err: unknown): void {
+export function recordServerError(err: unknown, description?: string): void {
   // Also used for consumer spans (a dead-lettered message): "server" as in the receiving side.
   const span = trace.getActiveSpan();
   if (span === undefined) return;
-  span.setAttribute('error.type', errorType(err));
-  if (err instanceof Error) span.recordException(err);
-  span.setStatus({ code: SpanStatusCode.ERROR });
+  const type = errorType(err);
+  span.setAttribute('error.type', type);
+  span.addEvent('exception', { 'exception.type': type });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: description ?? type });
 }
