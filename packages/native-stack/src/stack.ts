@@ -12,7 +12,8 @@ import { service, serviceMetricsUrl, serviceNames, serviceUrl } from './componen
 import { readTools, repoRoot } from './paths';
 import { LOOPBACK, ports } from './ports';
 import { claimStateDir } from './state-lock';
-import { ManagedProcess } from './supervisor';
+import { DEFAULT_BACKOFF } from './backoff';
+import { ManagedProcess, type CrashReport } from './supervisor';
 import type { ComponentSpec, ServiceName, StackEndpoints } from './types';
 
 export interface StackOptions {
@@ -25,6 +26,11 @@ export interface StackOptions {
   /** Alerting for tests: where notifications go and how fast; the rule files stay the shipped ones. */
   alerting?: AlertingOptions;
   log?: (line: string) => void;
+  /**
+   * A component that was healthy exited without being stopped: where the report goes (default:
+   * one line naming it and its exit code or signal, then its log tail, on stderr).
+   */
+  onCrash?: (report: CrashReport) => void;
 }
 
 export interface AlertingOptions {
@@ -45,6 +51,23 @@ const WAVES: string[][] = [
   ['postgres', 'rabbitmq', 'minio'],
   ['jaeger', 'prometheus', 'otel-collector', 'alertmanager', 'alert-webhook', 'node-exporter', 'postgres-exporter'],
   serviceNames,
+];
+
+/**
+ * Restarted after a crash (1 s, doubling to 30 s; reset after 60 s up), like compose's
+ * `restart: unless-stopped`: the reference services and the components that keep no state a
+ * restart could harm. The data stores (PostgreSQL, RabbitMQ, MinIO) are reported, not restarted:
+ * a crash there wants a look at its log first (disk full, corrupt data), not a restart loop.
+ */
+export const RESTARTED_ON_CRASH: readonly string[] = [
+  ...serviceNames,
+  'otel-collector',
+  'jaeger',
+  'prometheus',
+  'alertmanager',
+  'alert-webhook',
+  'node-exporter',
+  'postgres-exporter',
 ];
 
 /** The whole stack as native processes on loopback. */
@@ -80,7 +103,7 @@ export class NativeStack {
       postgresExporter(),
       ...serviceNames.map((name) => service(name, opts.serviceEnv?.[name])),
     ];
-    for (const spec of specs) stack.procs.set(spec.name, new ManagedProcess(spec, stack.logDir));
+    for (const spec of specs) stack.procs.set(spec.name, stack.manage(spec));
     try {
       for (const wave of WAVES) {
         await Promise.all(wave.filter((name) => stack.procs.has(name)).map((name) => stack.startComponent(name)));
@@ -110,6 +133,15 @@ export class NativeStack {
     };
   }
 
+  /** A supervised process for `spec`: crashes reported, and restarted where that is safe. */
+  private manage(spec: ComponentSpec): ManagedProcess {
+    return new ManagedProcess(spec, this.logDir, {
+      restart: RESTARTED_ON_CRASH.includes(spec.name) ? DEFAULT_BACKOFF : undefined,
+      onCrash: this.opts.onCrash,
+      onRestarted: (name, attempt) => this.opts.log?.(`${name} is up again (restart ${attempt})`),
+    });
+  }
+
   get components(): string[] {
     return [...this.procs.keys()];
   }
@@ -133,7 +165,7 @@ export class NativeStack {
   async restartService(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<void> {
     await this.stopComponent(name);
     const spec = service(name, { ...this.opts.serviceEnv?.[name], ...extraEnv });
-    this.procs.set(name, new ManagedProcess(spec, this.logDir));
+    this.procs.set(name, this.manage(spec));
     await this.startComponent(name);
   }
 
