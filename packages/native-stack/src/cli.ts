@@ -7,7 +7,7 @@ const log = (line: string) => process.stdout.write(`[shopfloor] ${line}\n`);
 
 async function start(): Promise<void> {
   const t0 = Date.now();
-  log('starting PostgreSQL, RabbitMQ, MinIO, Jaeger, Prometheus, Alertmanager, exporters, the Collector and the three services ...');
+  log('starting PostgreSQL, RabbitMQ, MinIO, Redis, MariaDB, Jaeger, Prometheus, Alertmanager, exporters, the Collector and the three services ...');
   const stack = await NativeStack.start({ profile: 'dev', log });
   const e = stack.endpoints;
   const interval = Number(process.env.ORDER_INTERVAL_MS ?? 2000);
@@ -24,9 +24,12 @@ async function start(): Promise<void> {
       `  Prometheus UI   ${e.prometheus}/graph   (alerts: ${e.prometheus}/alerts)`,
       `  Alertmanager    ${e.alertmanager}   (notifications: ${stack.logDir}/alert-webhook.log)`,
       `  Span metrics    ${e.collectorSpanMetrics}`,
+      `  Redis           ${e.redisUrl}`,
+      `  MariaDB         ${e.mysqlUrl.replace(/:[^:@/]*@/, '@')}   (password: ${stack.stateDir}/mariadb/password)`,
       `  Order generator one order every ${interval} ms (ORDER_INTERVAL_MS)`,
       '',
-      '  Ctrl-C stops everything.',
+      '  A component that dies is reported here with the end of its log; the services and the',
+      '  telemetry components are restarted (1 s, doubling to 30 s). Ctrl-C stops everything.',
       '',
     ].join('\n'),
   );

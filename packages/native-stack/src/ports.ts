@@ -21,6 +21,8 @@ export const ports = {
   postgresExporter: 9187,
   minioApi: 9000,
   minioConsole: 9001,
+  redis: 6379,
+  mariadb: 3306,
   shopApi: 8081,
   shopApiMetrics: 9461,
   crmApi: 8082,

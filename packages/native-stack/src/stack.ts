@@ -5,9 +5,11 @@ import { collector } from './components/collector';
 import { nodeExporter, postgresExporter } from './components/exporters';
 import { jaeger } from './components/jaeger';
 import { minio } from './components/minio';
+import { mariadb, mysqlPassword, mysqlUrl } from './components/mariadb';
 import { databaseUrl, postgres } from './components/postgres';
 import { prometheus } from './components/prometheus';
 import { amqpUrl, rabbitmq } from './components/rabbitmq';
+import { redis, redisUrl } from './components/redis';
 import { service, serviceMetricsUrl, serviceNames, serviceUrl } from './components/services';
 import { readTools, repoRoot } from './paths';
 import { LOOPBACK, ports } from './ports';
@@ -48,7 +50,7 @@ export interface AlertingOptions {
 
 /** Start-up waves: each wave starts in parallel once the one before is healthy. */
 const WAVES: string[][] = [
-  ['postgres', 'rabbitmq', 'minio'],
+  ['postgres', 'rabbitmq', 'minio', 'redis', 'mariadb'],
   ['jaeger', 'prometheus', 'otel-collector', 'alertmanager', 'alert-webhook', 'node-exporter', 'postgres-exporter'],
   serviceNames,
 ];
@@ -56,7 +58,7 @@ const WAVES: string[][] = [
 /**
  * Restarted after a crash (1 s, doubling to 30 s; reset after 60 s up), like compose's
  * `restart: unless-stopped`: the reference services and the components that keep no state a
- * restart could harm. The data stores (PostgreSQL, RabbitMQ, MinIO) are reported, not restarted:
+ * restart could harm. The data stores (PostgreSQL, RabbitMQ, MinIO, Redis, MariaDB) are reported, not restarted:
  * a crash there wants a look at its log first (disk full, corrupt data), not a restart loop.
  */
 export const RESTARTED_ON_CRASH: readonly string[] = [
@@ -93,6 +95,9 @@ export class NativeStack {
       postgres(stack.stateDir),
       rabbitmq(stack.stateDir),
       minio(tools.minio, stack.stateDir),
+      redis(stack.stateDir),
+      // The initialized datadir is cached beside the profiles (survives `fresh`), once per version.
+      mariadb(stack.stateDir, join(repoRoot, '.run')),
       collector(tools.otelcol),
       jaeger(tools.jaeger),
       prometheus(stack.stateDir, { evaluationInterval: opts.alerting?.evaluationInterval }),
@@ -130,6 +135,8 @@ export class NativeStack {
       serviceMetrics: Object.fromEntries(serviceNames.map((n) => [n, serviceMetricsUrl(n)])) as Record<ServiceName, string>,
       databaseUrl,
       amqpUrl,
+      redisUrl,
+      mysqlUrl: mysqlUrl(mysqlPassword(this.stateDir)),
     };
   }
 

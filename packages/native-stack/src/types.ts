@@ -38,4 +38,11 @@ export interface StackEndpoints {
   serviceMetrics: Record<ServiceName, string>;
   databaseUrl: (db: 'shop' | 'crm' | 'mes') => string;
   amqpUrl: string;
+  /** Redis on loopback, no password: `redis://127.0.0.1:6379`. */
+  redisUrl: string;
+  /**
+   * MariaDB database `foreign` as user `shopfloor` with the stack's generated password:
+   * `mysql://shopfloor:<password>@127.0.0.1:3306/foreign` (mysql2 takes it as `uri`).
+   */
+  mysqlUrl: string;
 }
