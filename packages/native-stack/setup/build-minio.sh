@@ -20,8 +20,14 @@ require_go
 
 log "compiling $MINIO_MODULE@$MINIO_VERSION (a cold build takes several minutes)"
 start=$SECONDS
+mkdir -p "$CACHE_DIR"
+# Built into a scratch dir and moved into place (one rename), like the other builds: a
+# half-written binary is never taken for a cached one.
+tmp_bin="$(mktemp -d "$CACHE_DIR/.minio-build-XXXXXX")"
+trap 'rm -rf "$tmp_bin"' EXIT
+GOBIN="$tmp_bin" GOFLAGS="-trimpath" go install -ldflags="-s -w" "$MINIO_MODULE@$MINIO_VERSION" >&2 \
+  || die "go build of MinIO failed (output above). Check 'go version' (needs >= $GO_MIN_VERSION) and that the Go module proxy serves its dependencies"
 mkdir -p "$out_dir"
-GOBIN="$out_dir" GOFLAGS="-trimpath" go install -ldflags="-s -w" "$MINIO_MODULE@$MINIO_VERSION" >&2 \
-  || die "go build of MinIO failed (output above). Check 'go version' and that the Go module proxy serves its dependencies"
+mv -f "$tmp_bin/minio" "$binary"
 log "built in $((SECONDS - start))s: $binary"
 printf '%s\n' "$binary"
