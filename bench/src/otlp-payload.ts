@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 
 export type Encoding = 'json' | 'protobuf';
@@ -117,13 +117,13 @@ export const SPANS_PER_TRACE = ORDER_TRACE.length;
 /** `traces` order traces (10 spans each) as ReadableSpans, and their trace ids. */
 export function buildSpans(traces: number): { spans: ReadableSpan[]; traceIds: string[] } {
   const exporter = new InMemorySpanExporter();
-  const providers = new Map<string, BasicTracerProvider>();
+  const providers = new Map<string, TracerProvider>();
   const tracerOf = (service: string) => {
     let p = providers.get(service);
     if (!p) {
-      p = new BasicTracerProvider({
+      p = new TracerProvider({
         resource: resourceFromAttributes({ 'service.name': service, 'deployment.environment.name': 'bench' }),
-        spanProcessors: [new SimpleSpanProcessor(exporter)],
+        spanProcessors: [new SimpleSpanProcessor({ exporter })],
       });
       providers.set(service, p);
     }

@@ -25,27 +25,42 @@ describe('parseConfig defaults (empty environment)', () => {
     assert.equal(config.disabled, false);
     assert.equal(config.logLevel, 'warn');
   });
-  it('exports traces over OTLP/HTTP to localhost:4318/v1/traces, parentbased_always_on', () => {
+  it('exports traces over OTLP/HTTP protobuf with gzip to localhost:4318/v1/traces, parentbased_always_on', () => {
     assert.deepEqual(config.traces.exporters, ['otlp']);
-    assert.equal(config.traces.endpoint, 'http://localhost:4318/v1/traces');
+    assert.deepEqual(config.traces.otlp, {
+      endpoint: 'http://localhost:4318/v1/traces',
+      protocol: 'http/protobuf',
+      timeoutMillis: 10000,
+      compression: 'gzip',
+    });
     assert.equal(config.traces.sampler, 'parentbased_always_on');
     assert.equal(config.traces.samplerArg, 1);
-    assert.equal(config.traces.timeoutMillis, 10000);
-    assert.equal(config.traces.compression, 'none');
   });
-  it('uses the SDK batch defaults', () => {
+  it("uses the batch span processor's own defaults", () => {
+    // What the SDK does when given nothing: our defaults must not change it.
+    const { BatchSpanProcessor, InMemorySpanExporter } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+    const sdk = new BatchSpanProcessor({ exporter: new InMemorySpanExporter() }) as unknown as Record<string, number>;
     assert.deepEqual(config.traces.batch, {
-      maxQueueSize: 2048,
-      maxExportBatchSize: 512,
-      scheduledDelayMillis: 5000,
-      exportTimeoutMillis: 30000,
+      maxQueueSize: sdk._maxQueueSize,
+      maxExportBatchSize: sdk._maxExportBatchSize,
+      scheduledDelayMillis: sdk._scheduledDelayMillis,
+      exportTimeoutMillis: sdk._exportTimeoutMillis,
     });
   });
-  it('propagates W3C tracecontext and baggage', () => assert.deepEqual(config.propagators, ['tracecontext', 'baggage']));
-  it('serves Prometheus on all interfaces, port 9464, /metrics', () => {
-    assert.deepEqual(config.metrics, { prometheus: true, host: undefined, port: 9464, path: '/metrics' });
+  it('drops health and metrics endpoints from tracing; sets no span limits of its own', () => {
+    assert.deepEqual(config.traces.excludedPaths, ['/healthz', '/readyz', '/livez', '/metrics']);
+    assert.deepEqual(config.traces.spanLimits, {});
   });
-  it('enables every curated instrumentation', () => assert.deepEqual(config.instrumentations, [...INSTRUMENTATION_NAMES]));
+  it('exports no logs (they stay where the app writes them)', () => assert.equal(config.logs.export, false));
+  it('propagates W3C tracecontext and baggage', () => assert.deepEqual(config.propagators, ['tracecontext', 'baggage']));
+  it('serves Prometheus on all interfaces, port 9464, /metrics, and pushes nothing', () => {
+    const { prometheus, push, host, port, path } = config.metrics;
+    assert.deepEqual({ prometheus, push, host, port, path }, { prometheus: true, push: false, host: undefined, port: 9464, path: '/metrics' });
+  });
+  it('enables every instrumentation but fs, dns and net', () => {
+    const off = INSTRUMENTATION_NAMES.filter(n => !config.instrumentations.includes(n));
+    assert.deepEqual(off.sort(), ['dns', 'fs', 'net']);
+  });
   it('opts into stable HTTP semantic conventions', () => assert.equal(config.semconvStabilityOptIn, 'http'));
   it('has no service name or resource attributes of its own', () => {
     assert.equal(config.serviceName, undefined);
@@ -66,7 +81,7 @@ describe('empty and whitespace-only variables count as unset', () => {
     assert.equal(config.traces.sampler, DEFAULTS.sampler);
     assert.equal(config.metrics.port, 9464);
     assert.equal(config.serviceName, undefined);
-    assert.equal(config.instrumentations.length, INSTRUMENTATION_NAMES.length);
+    assert.deepEqual(config.instrumentations, parse({}).config.instrumentations);
   });
 });
 
@@ -151,20 +166,20 @@ describe('OTEL_PROPAGATORS', () => {
 
 describe('OTLP endpoint', () => {
   it('appends v1/traces to the generic endpoint (with or without trailing slash)', () => {
-    assert.equal(parse({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).config.traces.endpoint, 'http://collector:4318/v1/traces');
-    assert.equal(parse({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c.example/otlp/' }).config.traces.endpoint, 'https://c.example/otlp/v1/traces');
+    assert.equal(parse({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).config.traces.otlp.endpoint, 'http://collector:4318/v1/traces');
+    assert.equal(parse({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c.example/otlp/' }).config.traces.otlp.endpoint, 'https://c.example/otlp/v1/traces');
   });
   it('uses the traces endpoint as-is and prefers it', () => {
     const { config } = parse({
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4318',
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://specific:4318/custom',
     });
-    assert.equal(config.traces.endpoint, 'http://specific:4318/custom');
+    assert.equal(config.traces.otlp.endpoint, 'http://specific:4318/custom');
   });
   for (const bad of ['not a url', 'collector:4318', 'ftp://collector/', 'http://']) {
     it(`warns on OTEL_EXPORTER_OTLP_ENDPOINT=${JSON.stringify(bad)} and uses the default`, () => {
       const { config, warning } = warnsOnce({ OTEL_EXPORTER_OTLP_ENDPOINT: bad }, 'OTEL_EXPORTER_OTLP_ENDPOINT');
-      assert.equal(config.traces.endpoint, 'http://localhost:4318/v1/traces');
+      assert.equal(config.traces.otlp.endpoint, 'http://localhost:4318/v1/traces');
       assert.equal(warning.value, bad);
     });
   }
@@ -173,12 +188,21 @@ describe('OTLP endpoint', () => {
       { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'nope', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4318' },
       'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
     );
-    assert.equal(config.traces.endpoint, 'http://generic:4318/v1/traces');
+    assert.equal(config.traces.otlp.endpoint, 'http://generic:4318/v1/traces');
   });
-  it('warns about protocols other than http/json (the only exporter shipped)', () => {
-    assert.deepEqual(parse({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).warnings, []);
-    warnsOnce({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL');
-    warnsOnce({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL');
+  it('takes http/protobuf or http/json, signal-specific first; warns on grpc and unknown values', () => {
+    const { config, warnings } = parse({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf' });
+    assert.deepEqual(warnings, []);
+    assert.equal(config.traces.otlp.protocol, 'http/json');
+    assert.equal(config.metrics.otlp.protocol, 'http/json');
+    assert.equal(config.logs.otlp.protocol, 'http/protobuf');
+    assert.equal(warnsOnce({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL').config.traces.otlp.protocol, 'http/protobuf');
+    warnsOnce({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'thrift' }, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL');
+  });
+  it('gives each signal its own path under the generic endpoint, or its own endpoint as-is', () => {
+    const { config } = parse({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:9428/insert/opentelemetry/v1/logs' });
+    assert.equal(config.metrics.otlp.endpoint, 'http://c:4318/v1/metrics');
+    assert.equal(config.logs.otlp.endpoint, 'http://logs:9428/insert/opentelemetry/v1/logs');
   });
   it('reads timeout (traces-specific first) and compression', () => {
     const { config, warnings } = parse({
@@ -187,13 +211,14 @@ describe('OTLP endpoint', () => {
       OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
     });
     assert.deepEqual(warnings, []);
-    assert.equal(config.traces.timeoutMillis, 700);
-    assert.equal(config.traces.compression, 'gzip');
-    assert.equal(parse({ OTEL_EXPORTER_OTLP_TIMEOUT: '5000' }).config.traces.timeoutMillis, 5000);
+    assert.equal(config.traces.otlp.timeoutMillis, 700);
+    assert.equal(config.traces.otlp.compression, 'gzip');
+    assert.equal(parse({ OTEL_EXPORTER_OTLP_TIMEOUT: '5000' }).config.traces.otlp.timeoutMillis, 5000);
   });
   it('warns on a bad timeout or compression', () => {
-    assert.equal(warnsOnce({ OTEL_EXPORTER_OTLP_TIMEOUT: '0' }, 'OTEL_EXPORTER_OTLP_TIMEOUT').config.traces.timeoutMillis, 10000);
-    assert.equal(warnsOnce({ OTEL_EXPORTER_OTLP_COMPRESSION: 'br' }, 'OTEL_EXPORTER_OTLP_COMPRESSION').config.traces.compression, 'none');
+    assert.equal(warnsOnce({ OTEL_EXPORTER_OTLP_TIMEOUT: '0' }, 'OTEL_EXPORTER_OTLP_TIMEOUT').config.traces.otlp.timeoutMillis, 10000);
+    assert.equal(warnsOnce({ OTEL_EXPORTER_OTLP_COMPRESSION: 'br' }, 'OTEL_EXPORTER_OTLP_COMPRESSION').config.traces.otlp.compression, 'gzip');
+    assert.equal(parse({ OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'none' }).config.traces.otlp.compression, 'none');
   });
 });
 
@@ -205,9 +230,42 @@ describe('OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER', () => {
     assert.deepEqual(config.traces.exporters, ['otlp']);
   });
   it('none turns the Prometheus endpoint off', () => assert.equal(parse({ OTEL_METRICS_EXPORTER: 'none' }).config.metrics.prometheus, false));
-  it('warns on otlp metrics (not shipped) and keeps prometheus', () => {
-    const { config } = warnsOnce({ OTEL_METRICS_EXPORTER: 'otlp' }, 'OTEL_METRICS_EXPORTER');
-    assert.equal(config.metrics.prometheus, true);
+  it('otlp pushes instead of serving /metrics; both can be asked for', () => {
+    const only = parse({ OTEL_METRICS_EXPORTER: 'otlp' }).config.metrics;
+    assert.deepEqual([only.prometheus, only.push], [false, true]);
+    const both = parse({ OTEL_METRICS_EXPORTER: 'prometheus,otlp' }).config.metrics;
+    assert.deepEqual([both.prometheus, both.push], [true, true]);
+  });
+  it('warns on console metrics (not shipped) and keeps prometheus', () => {
+    const { config } = warnsOnce({ OTEL_METRICS_EXPORTER: 'console' }, 'OTEL_METRICS_EXPORTER');
+    assert.deepEqual([config.metrics.prometheus, config.metrics.push], [true, false]);
+  });
+  it('OTEL_LOGS_EXPORTER=otlp exports logs; anything else warns', () => {
+    assert.equal(parse({ OTEL_LOGS_EXPORTER: 'otlp' }).config.logs.export, true);
+    assert.equal(warnsOnce({ OTEL_LOGS_EXPORTER: 'console' }, 'OTEL_LOGS_EXPORTER').config.logs.export, false);
+  });
+});
+
+describe('span limits and excluded paths', () => {
+  it('reads the span limits, span-specific before the general attribute limits', () => {
+    const { config, warnings } = parse({
+      OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '4096',
+      OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '1024',
+      OTEL_ATTRIBUTE_COUNT_LIMIT: '64',
+      OTEL_SPAN_EVENT_COUNT_LIMIT: '10',
+    });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(config.traces.spanLimits, { attributeValueLengthLimit: 1024, attributeCountLimit: 64, eventCountLimit: 10 });
+  });
+  it('warns on a bad limit and leaves it to the SDK', () => {
+    const { config } = warnsOnce({ OTEL_SPAN_LINK_COUNT_LIMIT: 'many' }, 'OTEL_SPAN_LINK_COUNT_LIMIT');
+    assert.deepEqual(config.traces.spanLimits, {});
+  });
+  it('SHOPFLOOR_TRACES_EXCLUDED_PATHS replaces the list; none traces everything; non-paths warn', () => {
+    assert.deepEqual(parse({ SHOPFLOOR_TRACES_EXCLUDED_PATHS: '/ping, /status' }).config.traces.excludedPaths, ['/ping', '/status']);
+    assert.deepEqual(parse({ SHOPFLOOR_TRACES_EXCLUDED_PATHS: 'none' }).config.traces.excludedPaths, []);
+    const { config } = warnsOnce({ SHOPFLOOR_TRACES_EXCLUDED_PATHS: '/ok,health' }, 'SHOPFLOOR_TRACES_EXCLUDED_PATHS');
+    assert.deepEqual(config.traces.excludedPaths, ['/ok']);
   });
 });
 
@@ -273,29 +331,31 @@ describe('instrumentation selection (auto-instrumentations-node semantics)', () 
   it('the enabled list restricts', () => {
     assert.deepEqual(parse({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'pg, http' }).config.instrumentations, ['http', 'pg']);
   });
-  it('the disabled list removes from all', () => {
-    assert.deepEqual(
-      parse({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pino,runtime-node' }).config.instrumentations,
-      ['http', 'express', 'undici', 'amqplib', 'pg'],
-    );
+  it('the disabled list removes from the defaults', () => {
+    const all = parse({}).config.instrumentations;
+    const less = parse({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pino,runtime-node' }).config.instrumentations;
+    assert.deepEqual(less, all.filter(n => n !== 'pino' && n !== 'runtime-node'));
+  });
+  it('the enabled list switches on what is off by default', () => {
+    assert.deepEqual(parse({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'fs,dns,net,http' }).config.instrumentations, ['dns', 'fs', 'http', 'net']);
   });
   it('the disabled list applies after the enabled list', () => {
     assert.deepEqual(
       parse({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg,express', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }).config.instrumentations,
-      ['http', 'express'],
+      ['express', 'http'],
     );
   });
   it('unknown names warn once per variable and are ignored', () => {
     const { config, warnings } = parse({
-      OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,fs,mysql',
-      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'redis',
+      OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,fastify,mysql3',
+      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'redis-4',
     });
     assert.deepEqual(config.instrumentations, ['http']);
     assert.deepEqual(warnings.map(w => w.variable), ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS']);
-    assert.match(warnings[0].message, /"fs", "mysql"/);
+    assert.match(warnings[0].message, /"fastify", "mysql3"/);
   });
   it('an enabled list of only unknown names enables nothing (as auto-instrumentations does)', () => {
-    const { config } = warnsOnce({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'fs' }, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS');
+    const { config } = warnsOnce({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'fastify' }, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS');
     assert.deepEqual(config.instrumentations, []);
   });
 });

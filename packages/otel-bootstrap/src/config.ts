@@ -15,21 +15,17 @@ import type {
   Env,
   InstrumentationName,
   LogLevelName,
+  OtlpConfig,
+  OtlpProtocol,
   ParsedConfig,
   PropagatorName,
   SamplerName,
+  SpanLimitsConfig,
   TraceExporterName,
 } from './types';
+import { DEFAULT_INSTRUMENTATIONS, INSTRUMENTATION_NAMES } from './catalog';
 
-export const INSTRUMENTATION_NAMES: readonly InstrumentationName[] = [
-  'http',
-  'express',
-  'undici',
-  'amqplib',
-  'pg',
-  'pino',
-  'runtime-node',
-];
+export { INSTRUMENTATION_NAMES };
 
 export const DEFAULTS = {
   logLevel: 'warn' as LogLevelName,
@@ -39,6 +35,12 @@ export const DEFAULTS = {
   propagators: ['tracecontext', 'baggage'] as PropagatorName[],
   prometheusPort: 9464,
   otlpTimeoutMillis: 10000,
+  otlpProtocol: 'http/protobuf' as OtlpProtocol,
+  // The spec's default is none; gzip shrinks span batches about tenfold for little CPU.
+  otlpCompression: 'gzip' as const,
+  metricExportIntervalMillis: 60000,
+  // Probes and scrapes: traced, they outnumber real requests and explain nothing.
+  excludedPaths: ['/healthz', '/readyz', '/livez', '/metrics'],
   semconvStabilityOptIn: 'http',
   // The SDK's own defaults, restated so warnings can name them.
   batch: {
@@ -183,21 +185,36 @@ function parseTraceExporters(env: Env, w: Warnings): TraceExporterName[] {
   return good.length > 0 ? [...new Set(good)] : ['otlp'];
 }
 
-function parseMetricsExporter(env: Env, w: Warnings): boolean {
+function parseMetricsExporters(env: Env, w: Warnings): { prometheus: boolean; push: boolean } {
   const raw = read(env, 'OTEL_METRICS_EXPORTER');
-  if (raw === undefined) return true;
+  if (raw === undefined) return { prometheus: true, push: false };
   const values = list(raw.toLowerCase());
-  if (values.includes('none')) return false;
-  const bad = values.filter(v => v !== 'prometheus');
+  if (values.includes('none')) return { prometheus: false, push: false };
+  const prometheus = values.includes('prometheus');
+  const push = values.includes('otlp');
+  const bad = values.filter(v => v !== 'prometheus' && v !== 'otlp');
   if (bad.length > 0) {
     w.add(
       'OTEL_METRICS_EXPORTER',
       raw,
-      `has unsupported value(s) ${bad.map(quote).join(', ')} (supported: prometheus, none)`,
-      'the default "prometheus"',
+      `has unsupported value(s) ${bad.map(quote).join(', ')} (supported: prometheus, otlp, none)`,
+      prometheus || push ? 'the others' : 'the default "prometheus"',
     );
   }
-  return true;
+  return prometheus || push ? { prometheus, push } : { prometheus: true, push: false };
+}
+
+/** OTEL_LOGS_EXPORTER: otlp or none. Default none (the spec says otlp): logs stay where the app writes them unless asked. */
+function parseLogsExporter(env: Env, w: Warnings): boolean {
+  const raw = read(env, 'OTEL_LOGS_EXPORTER');
+  if (raw === undefined) return false;
+  const values = list(raw.toLowerCase());
+  if (values.includes('none')) return false;
+  const bad = values.filter(v => v !== 'otlp');
+  if (bad.length > 0) {
+    w.add('OTEL_LOGS_EXPORTER', raw, `has unsupported value(s) ${bad.map(quote).join(', ')} (supported: otlp, none)`, values.includes('otlp') ? '"otlp"' : '"none"');
+  }
+  return values.includes('otlp');
 }
 
 function isHttpUrl(value: string): boolean {
@@ -209,51 +226,90 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+type Signal = 'traces' | 'metrics' | 'logs';
+
 /**
  * Per spec the signal-specific endpoint is used as-is, while the generic one
- * gets `v1/traces` appended (after a single slash).
+ * gets `v1/<signal>` appended (after a single slash).
  */
-function parseTraceEndpoint(env: Env, w: Warnings): string {
-  const fallback = `${DEFAULTS.otlpBase}/v1/traces`;
-  const specific = read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+function parseEndpoint(env: Env, signal: Signal, w: Warnings): string {
+  const specificName = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`;
+  const specific = read(env, specificName);
   if (specific !== undefined) {
     if (isHttpUrl(specific)) return specific;
-    w.add('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', specific, 'is not a valid http(s) URL', 'OTEL_EXPORTER_OTLP_ENDPOINT or the default');
+    w.add(specificName, specific, 'is not a valid http(s) URL', 'OTEL_EXPORTER_OTLP_ENDPOINT or the default');
   }
   const base = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
   if (base !== undefined) {
-    if (isHttpUrl(base)) return `${base.replace(/\/+$/, '')}/v1/traces`;
+    if (isHttpUrl(base)) return `${base.replace(/\/+$/, '')}/v1/${signal}`;
     w.add('OTEL_EXPORTER_OTLP_ENDPOINT', base, 'is not a valid http(s) URL', `the default ${DEFAULTS.otlpBase}`);
   }
-  return fallback;
+  return `${DEFAULTS.otlpBase}/v1/${signal}`;
 }
 
-/** Signal-specific variable first, then the generic one, each validated on its own. */
-function parseOtlpTimeout(env: Env, w: Warnings): number {
-  const generic = parseInteger(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', DEFAULTS.otlpTimeoutMillis, 1, Number.MAX_SAFE_INTEGER, w);
-  return parseInteger(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', generic, 1, Number.MAX_SAFE_INTEGER, w);
+/** The generic variable, then the signal-specific one, each validated on its own. */
+function parseSignalSetting<T>(signal: Signal, setting: string, fallback: T, parse: (name: string, fallback: T) => T): T {
+  const generic = parse(`OTEL_EXPORTER_OTLP_${setting}`, fallback);
+  return parse(`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_${setting}`, generic);
 }
 
-function parseCompression(env: Env, w: Warnings): 'none' | 'gzip' {
-  let result: 'none' | 'gzip' = 'none';
-  for (const name of ['OTEL_EXPORTER_OTLP_COMPRESSION', 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION']) {
+function parseOtlp(env: Env, signal: Signal, w: Warnings): OtlpConfig {
+  const timeoutMillis = parseSignalSetting<number>(signal, 'TIMEOUT', DEFAULTS.otlpTimeoutMillis, (name, fallback) =>
+    parseInteger(env, name, fallback, 1, Number.MAX_SAFE_INTEGER, w),
+  );
+  const compression = parseSignalSetting<'none' | 'gzip'>(signal, 'COMPRESSION', DEFAULTS.otlpCompression, (name, fallback) => {
     const raw = read(env, name);
-    if (raw === undefined) continue;
+    if (raw === undefined) return fallback;
     const v = raw.toLowerCase();
-    if (v === 'none' || v === 'gzip') result = v;
-    else w.add(name, raw, 'is invalid (expected gzip or none)', `"${result}"`);
-  }
-  return result;
+    if (v === 'none' || v === 'gzip') return v;
+    w.add(name, raw, 'is invalid (expected gzip or none)', `"${fallback}"`);
+    return fallback;
+  });
+  const protocol = parseSignalSetting<OtlpProtocol>(signal, 'PROTOCOL', DEFAULTS.otlpProtocol, (name, fallback) => {
+    const raw = read(env, name);
+    if (raw === undefined) return fallback;
+    if (raw === 'http/protobuf' || raw === 'http/json') return raw;
+    const problem =
+      raw === 'grpc'
+        ? 'is not shipped by this preload (OTLP/HTTP only; every Collector OTLP receiver has both)'
+        : 'is invalid (expected http/protobuf, http/json or grpc)';
+    w.add(name, raw, problem, `"${fallback}"`);
+    return fallback;
+  });
+  return { endpoint: parseEndpoint(env, signal, w), protocol, timeoutMillis, compression };
 }
 
-function checkProtocol(env: Env, name: string, w: Warnings): void {
-  const raw = read(env, name);
-  if (raw === undefined || raw === 'http/json') return;
-  const problem =
-    raw === 'http/protobuf' || raw === 'grpc'
-      ? 'is not available in this preload (it ships only the OTLP/HTTP JSON exporter, which every Collector HTTP receiver accepts)'
-      : 'is invalid (expected http/json, http/protobuf or grpc)';
-  w.add(name, raw, problem, '"http/json"');
+/** SHOPFLOOR_TRACES_EXCLUDED_PATHS: comma list of URL paths never traced, or `none`. */
+function parseExcludedPaths(env: Env, w: Warnings): string[] {
+  const raw = read(env, 'SHOPFLOOR_TRACES_EXCLUDED_PATHS');
+  if (raw === undefined) return [...DEFAULTS.excludedPaths];
+  if (raw.toLowerCase() === 'none') return [];
+  const values = list(raw);
+  const bad = values.filter(v => !v.startsWith('/'));
+  if (bad.length > 0) {
+    w.add('SHOPFLOOR_TRACES_EXCLUDED_PATHS', raw, `has entries that are not paths ${bad.map(quote).join(', ')} (each must start with "/")`, 'the others');
+  }
+  return values.filter(v => v.startsWith('/'));
+}
+
+/** OTEL_SPAN_* / OTEL_ATTRIBUTE_* limits (the SDK no longer reads them itself). */
+function parseSpanLimits(env: Env, w: Warnings): SpanLimitsConfig {
+  const limit = (name: string, fallback?: number): number | undefined => {
+    const raw = read(env, name);
+    if (raw === undefined) return fallback;
+    if (/^\d+$/.test(raw) && Number.isSafeInteger(Number(raw))) return Number(raw);
+    w.add(name, raw, 'is invalid (expected an integer >= 0)', fallback === undefined ? "the SDK's default" : String(fallback));
+    return fallback;
+  };
+  const limits: SpanLimitsConfig = {
+    attributeValueLengthLimit: limit('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', limit('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT')),
+    attributeCountLimit: limit('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', limit('OTEL_ATTRIBUTE_COUNT_LIMIT')),
+    eventCountLimit: limit('OTEL_SPAN_EVENT_COUNT_LIMIT'),
+    linkCountLimit: limit('OTEL_SPAN_LINK_COUNT_LIMIT'),
+    attributePerEventCountLimit: limit('OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT'),
+    attributePerLinkCountLimit: limit('OTEL_LINK_ATTRIBUTE_COUNT_LIMIT'),
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as SpanLimitsConfig;
 }
 
 function parseSampler(env: Env, w: Warnings): { sampler: SamplerName; samplerArg: number } {
@@ -350,14 +406,16 @@ function parseInstrumentationList(env: Env, name: string, w: Warnings): Instrume
  * otherwise), then OTEL_NODE_DISABLED_INSTRUMENTATIONS removes names.
  */
 function parseInstrumentations(env: Env, w: Warnings): InstrumentationName[] {
-  const enabled = parseInstrumentationList(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', w) ?? INSTRUMENTATION_NAMES;
+  const enabled = parseInstrumentationList(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', w) ?? DEFAULT_INSTRUMENTATIONS;
   const disabled = parseInstrumentationList(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', w) ?? [];
   return INSTRUMENTATION_NAMES.filter(n => enabled.includes(n) && !disabled.includes(n));
 }
 
-function parsePrometheus(env: Env, w: Warnings): BootstrapConfig['metrics'] {
+function parseMetrics(env: Env, w: Warnings): BootstrapConfig['metrics'] {
   return {
-    prometheus: parseMetricsExporter(env, w),
+    ...parseMetricsExporters(env, w),
+    otlp: parseOtlp(env, 'metrics', w),
+    exportIntervalMillis: parseInteger(env, 'OTEL_METRIC_EXPORT_INTERVAL', DEFAULTS.metricExportIntervalMillis, 1, Number.MAX_SAFE_INTEGER, w),
     host: read(env, 'OTEL_EXPORTER_PROMETHEUS_HOST'),
     port: parseInteger(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULTS.prometheusPort, 1, 65535, w),
     path: '/metrics',
@@ -381,9 +439,6 @@ export function parseConfig(env: Env): ParsedConfig {
     }
   }
 
-  checkProtocol(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', w);
-  checkProtocol(env, 'OTEL_EXPORTER_OTLP_PROTOCOL', w);
-
   const config: BootstrapConfig = {
     disabled,
     logLevel,
@@ -391,14 +446,15 @@ export function parseConfig(env: Env): ParsedConfig {
     resourceAttributes,
     traces: {
       exporters: parseTraceExporters(env, w),
-      endpoint: parseTraceEndpoint(env, w),
-      timeoutMillis: parseOtlpTimeout(env, w),
-      compression: parseCompression(env, w),
+      otlp: parseOtlp(env, 'traces', w),
       ...parseSampler(env, w),
+      excludedPaths: parseExcludedPaths(env, w),
+      spanLimits: parseSpanLimits(env, w),
       batch: parseBatch(env, w),
     },
     propagators: parsePropagators(env, w),
-    metrics: parsePrometheus(env, w),
+    metrics: parseMetrics(env, w),
+    logs: { export: parseLogsExporter(env, w), otlp: parseOtlp(env, 'logs', w) },
     instrumentations: parseInstrumentations(env, w),
     semconvStabilityOptIn: read(env, 'OTEL_SEMCONV_STABILITY_OPT_IN') ?? DEFAULTS.semconvStabilityOptIn,
   };

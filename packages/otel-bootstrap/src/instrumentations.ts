@@ -1,21 +1,23 @@
 /**
- * The curated instrumentation registry.
- *
- * Each entry is a factory that `require`s its package only when called, so a
- * disabled instrumentation costs nothing: not its load time, not its
- * require-hook, not its memory. Configuration is chosen for "no secrets in
- * telemetry" first and low noise second; see the README for the reasoning.
+ * Creating instrumentations: the package of each is `require`d only when it is
+ * created, so a disabled or not-yet-needed instrumentation costs nothing: not
+ * its load time, not its require-hook, not its memory. Where we depart from an
+ * instrumentation's defaults it is for "no secrets in telemetry" first and low
+ * noise second; see the README for the reasoning.
  */
 import type { IncomingMessage } from 'http';
+import { createRequire } from 'module';
 import { context } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
-import type { InstrumentationName } from './types';
+import { entryOf, packageName, type InstrumentationName } from './catalog';
 import { core } from './tracing';
 
 export interface InstrumentationContext {
   /** Port of the preload's own Prometheus server, whose scrapes must not become spans. */
   prometheusPort: number | undefined;
+  /** OTEL_LOGS_EXPORTER=otlp: the logger instrumentations send records. */
+  logsExport: boolean;
 }
 
 /**
@@ -70,75 +72,55 @@ export function httpConfig(ctx: InstrumentationContext): HttpInstrumentationConf
   };
 }
 
-type Factory = (ctx: InstrumentationContext) => Instrumentation;
-
-export const REGISTRY: Record<InstrumentationName, Factory> = {
-  http: ctx => {
-    const m = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-    return new m.HttpInstrumentation(httpConfig(ctx));
-  },
+/**
+ * Our settings where the defaults are noisy or could record secrets; every
+ * other instrumentation of the catalog runs with its defaults.
+ */
+export const SETTINGS: Partial<Record<InstrumentationName, (ctx: InstrumentationContext) => object>> = {
+  http: httpConfig,
 
   // Middleware layers (body parsers, cors, helmet, …) each become a span by
   // default; they rarely explain latency and triple the span count. Router
   // and request-handler spans stay, and http.route is still set on the
   // server span (it comes from the route layers, not middleware).
-  express: () => {
-    const m = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
-    return new m.ExpressInstrumentation({ ignoreLayersType: [m.ExpressLayerType.MIDDLEWARE] });
-  },
-
-  // fetch() in Node is undici. No headersToSpanAttributes: headers never recorded.
-  undici: () => {
-    const m = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
-    return new m.UndiciInstrumentation({});
-  },
-
-  // Bodies are never read by the instrumentation itself; they would only be
-  // recorded by publishHook/consumeHook, which we do not set. The connection
-  // URL it records has its password censored by the instrumentation.
-  amqplib: () => {
-    const m = require('@opentelemetry/instrumentation-amqplib') as typeof import('@opentelemetry/instrumentation-amqplib');
-    return new m.AmqplibInstrumentation({});
-  },
+  express: () => ({ ignoreLayersType: ['middleware'] }),
 
   // enhancedDatabaseReporting=false: parameter values (`$1` bindings) are not
   // recorded. The (parameterised) query text is, as semconv prescribes.
-  pg: () => {
-    const m = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
-    return new m.PgInstrumentation({ enhancedDatabaseReporting: false });
-  },
+  pg: () => ({ enhancedDatabaseReporting: false }),
 
-  // Correlation only: trace_id/span_id/trace_flags are added to log records.
-  // Log *sending* through the OTel Logs SDK is off (no logs pipeline here;
-  // logs keep going wherever pino sends them).
-  pino: () => {
-    const m = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
-    return new m.PinoInstrumentation({ disableLogSending: true, disableLogCorrelation: false });
-  },
+  // Bodies are never read by the instrumentation itself; they would only be
+  // recorded by publishHook/consumeHook, which we do not set.
+  amqplib: () => ({}),
 
-  // Event-loop delay/utilization, GC and heap metrics.
-  'runtime-node': () => {
-    const m = require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
-    return new m.RuntimeNodeInstrumentation({});
-  },
+  // Log correlation (trace_id/span_id/trace_flags in each record) always;
+  // records go out over OTLP only with OTEL_LOGS_EXPORTER=otlp.
+  pino: ctx => ({ disableLogSending: !ctx.logsExport, disableLogCorrelation: false }),
+  winston: ctx => ({ disableLogSending: !ctx.logsExport, disableLogCorrelation: false }),
+  bunyan: ctx => ({ disableLogSending: !ctx.logsExport, disableLogCorrelation: false }),
+
+  // Process CPU and memory only: the system.* groups describe the whole host
+  // (node_exporter's job) and system.network probes interfaces on every collection.
+  'host-metrics': () => ({ metricGroups: ['process.cpu', 'process.memory'] }),
 };
+
+let fromBundle: NodeJS.Require | undefined;
 
 /**
- * Instrumentations loaded just before the app first requires one of these
- * packages (lazy-require.ts), instead of at start-up: an app that never uses
- * pg pays nothing for instrumentation-pg. Each list names the packages whose
- * code the instrumentation patches (they load, at the latest, with the first
- * of them). Not listed: undici (global fetch() is never require()d; see
- * beforeFirstFetch in lazy-load.ts) and runtime-node (it comes with the
- * metrics).
+ * The instrumentation packages are those auto-instrumentations-node depends
+ * on, required from its location (npm may nest them under it).
  */
-export const LOAD_ON_FIRST_REQUIRE: Partial<Record<InstrumentationName, readonly string[]>> = {
-  http: ['http', 'https'],
-  express: ['express'],
-  amqplib: ['amqplib'],
-  pg: ['pg', 'pg-pool'],
-  pino: ['pino'],
-};
+function loadPackage(name: InstrumentationName): Record<string, unknown> {
+  fromBundle ??= createRequire(require.resolve('@opentelemetry/auto-instrumentations-node'));
+  return fromBundle(packageName(name)) as Record<string, unknown>;
+}
+
+export function createInstrumentation(name: InstrumentationName, ctx: InstrumentationContext): Instrumentation {
+  const { className } = entryOf(name);
+  const Ctor = loadPackage(name)[className] as (new (config: object) => Instrumentation) | undefined;
+  if (typeof Ctor !== 'function') throw new Error(`${packageName(name)} does not export ${className}`);
+  return new Ctor(SETTINGS[name]?.(ctx) ?? {});
+}
 
 /**
  * Instantiates the named instrumentations. One that fails to load (a broken
@@ -152,7 +134,7 @@ export function createInstrumentations(
   const out: Instrumentation[] = [];
   for (const name of names) {
     try {
-      out.push(REGISTRY[name](ctx));
+      out.push(createInstrumentation(name, ctx));
     } catch (err) {
       onError(name, err);
     }

@@ -11,6 +11,8 @@
  * No OpenTelemetry module is imported here.
  */
 import * as diagnosticsChannel from 'diagnostics_channel';
+import { existsSync } from 'fs';
+import * as path from 'path';
 import Module = require('module');
 
 type RequireFn = (this: unknown, id: string) => unknown;
@@ -97,4 +99,25 @@ export function beforeFirstFetch(load: () => void): () => void {
   }
   channel.subscribe(onCreate);
   return now;
+}
+
+/**
+ * Whether `name` (a core module or a package) can be loaded by the app: a core
+ * module, or a package folder in a node_modules above the main script (the
+ * working directory for `node -e`). A directory check, not require.resolve:
+ * ESM-only packages have no `require` export to resolve.
+ */
+export function isInstalled(name: string, from: string = appDirectory()): boolean {
+  if (Module.isBuiltin(name)) return true;
+  for (let dir = from; ; ) {
+    if (existsSync(path.join(dir, 'node_modules', name, 'package.json'))) return true;
+    const parent = path.dirname(dir);
+    if (parent === dir) return false;
+    dir = parent;
+  }
+}
+
+function appDirectory(): string {
+  const main = process.argv[1];
+  return main ? path.dirname(path.resolve(main)) : process.cwd();
 }

@@ -1,20 +1,19 @@
 /**
- * Metrics: a MeterProvider read by the Prometheus exporter (pull, /metrics),
- * plus process CPU and memory from @opentelemetry/host-metrics. HTTP server
- * duration and event-loop metrics come from the http and runtime-node
- * instrumentations, which record through this provider.
+ * Metrics: a MeterProvider read by the Prometheus exporter (pull, /metrics)
+ * and/or pushed over OTLP. HTTP server duration, event-loop and process
+ * metrics come from the http, runtime-node and host-metrics instrumentations,
+ * which record through this provider.
  */
-import * as path from 'path';
 import { metrics } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { PrometheusExporter as PrometheusExporterType } from '@opentelemetry/exporter-prometheus';
-import type { MeterProvider } from '@opentelemetry/sdk-metrics';
-import type { MetricsConfig } from './types';
+import type { MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { MetricsConfig, OtlpConfig } from './types';
 import { describeError, type Logger } from './utils';
 
 /**
  * OpenTelemetry → Prometheus unit suffixes, per the OTel "Prometheus and
- * OpenMetrics compatibility" spec. The pinned exporter-prometheus (0.223)
+ * OpenMetrics compatibility" spec. The pinned exporter-prometheus (0.300)
  * only appends `_total`; it emits the unit as a `# UNIT` comment but not in
  * the name, so `http.server.request.duration` (s) would be served as
  * `http_server_request_duration_bucket` where Prometheus users, the
@@ -81,15 +80,15 @@ export function prometheusUnitSuffix(unit: string, isGauge: boolean): string {
 
 /**
  * Units missing from instruments we ship, per their semantic conventions.
- * host-metrics 0.39 creates process.memory.usage and process.cpu.utilization
- * without a unit.
+ * instrumentation-host-metrics creates process.memory.usage and
+ * process.cpu.utilization without a unit.
  */
 const MISSING_UNITS: Record<string, string> = {
   'process.memory.usage': 'By',
   'process.cpu.utilization': '1',
 };
 
-/** Minimal structural view of sdk-metrics' collection result (two sdk-metrics copies are in play). */
+/** Minimal structural view of sdk-metrics' collection result. */
 interface MetricLike {
   descriptor: { name: string; unit: string };
   dataPointType: number;
@@ -127,32 +126,39 @@ type CollectResult = Awaited<ReturnType<PrometheusExporterType['collect']>>;
 
 export interface MetricsHandle {
   meterProvider: MeterProvider;
-  /** Resolves once the /metrics server listens, or rejects if it cannot (already warned). */
+  /** Resolves once the /metrics server listens (at once without one), or rejects if it cannot (already warned). */
   listening: Promise<void>;
   shutdown(): Promise<void>;
 }
 
-/**
- * The installed exporter-prometheus pins its own sdk-metrics copy. Building
- * the MeterProvider from that same copy keeps reader and provider internals
- * in step (and loads nothing extra: the exporter loads that copy anyway).
- */
-function loadSdkMetrics(): typeof import('@opentelemetry/sdk-metrics') {
-  const exporterEntry = require.resolve('@opentelemetry/exporter-prometheus');
-  const sdkEntry = require.resolve('@opentelemetry/sdk-metrics', { paths: [path.dirname(exporterEntry)] });
-  return require(sdkEntry) as typeof import('@opentelemetry/sdk-metrics');
+/** The OTLP/HTTP metric exporter for the protocol; headers and TLS files are read by the exporter from the environment. */
+function createOtlpMetricExporter(otlp: OtlpConfig): PushMetricExporter {
+  const { OTLPMetricExporter } = (
+    otlp.protocol === 'http/json'
+      ? require('@opentelemetry/exporter-metrics-otlp-http')
+      : require('@opentelemetry/exporter-metrics-otlp-proto')
+  ) as typeof import('@opentelemetry/exporter-metrics-otlp-proto');
+  return new OTLPMetricExporter({
+    url: otlp.endpoint,
+    timeoutMillis: otlp.timeoutMillis,
+    compression: otlp.compression as NonNullable<ConstructorParameters<typeof OTLPMetricExporter>[0]>['compression'],
+  });
 }
 
-export function startMetrics(config: MetricsConfig, resource: Resource, logger: Logger): MetricsHandle {
+/** The Prometheus pull endpoint, started by us so a listen error becomes one clear warning. */
+function startPrometheus(
+  config: MetricsConfig,
+  sdk: typeof import('@opentelemetry/sdk-metrics'),
+  logger: Logger,
+): { reader: MetricReader; listening: Promise<void> } {
   const { PrometheusExporter } =
     require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
-  const { MeterProvider, DataPointType } = loadSdkMetrics();
 
   /** Renames at collection time; the exporter's HTTP handler serialises what collect() returns. */
   class UnitSuffixingPrometheusExporter extends PrometheusExporter {
     override async collect(options?: CollectOptions): Promise<CollectResult> {
       const result = await super.collect(options);
-      return { ...result, resourceMetrics: withUnitSuffixes(result.resourceMetrics, DataPointType) };
+      return { ...result, resourceMetrics: withUnitSuffixes(result.resourceMetrics, sdk.DataPointType) };
     }
   }
 
@@ -164,8 +170,6 @@ export function startMetrics(config: MetricsConfig, resource: Resource, logger: 
     endpoint: config.path,
     preventServerStart: true,
   });
-  const meterProvider = new MeterProvider({ resource, readers: [exporter] });
-  metrics.setGlobalMeterProvider(meterProvider);
 
   const where = `${config.host ?? '*'}:${config.port}${config.path}`; // * = all interfaces
   const listening = exporter.startServer().then(
@@ -185,15 +189,32 @@ export function startMetrics(config: MetricsConfig, resource: Resource, logger: 
     },
   );
   listening.catch(() => {}); // already reported; never an unhandled rejection
+  return { reader: exporter, listening };
+}
 
-  // Process metrics only: the system.* groups would describe the whole host
-  // (and system.network would run systeminformation's network probing on
-  // every scrape).
-  const { HostMetrics } = require('@opentelemetry/host-metrics') as typeof import('@opentelemetry/host-metrics');
-  new HostMetrics({ meterProvider, name: '@opentelemetry/host-metrics', metricGroups: ['process.cpu', 'process.memory'] }).start();
+export function startMetrics(config: MetricsConfig, resource: Resource, logger: Logger): MetricsHandle {
+  const sdk = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+  const readers: MetricReader[] = [];
+  let listening = Promise.resolve();
+  if (config.prometheus) {
+    const prometheus = startPrometheus(config, sdk, logger);
+    readers.push(prometheus.reader);
+    listening = prometheus.listening;
+  }
+  if (config.push) {
+    readers.push(
+      new sdk.PeriodicExportingMetricReader({
+        exporter: createOtlpMetricExporter(config.otlp),
+        exportIntervalMillis: config.exportIntervalMillis,
+        exportTimeoutMillis: Math.min(config.otlp.timeoutMillis, config.exportIntervalMillis),
+      }),
+    );
+  }
+  const meterProvider = new sdk.MeterProvider({ resource, readers });
+  metrics.setGlobalMeterProvider(meterProvider);
 
   const { recordHttpServerMetrics } = require('./http-server-metrics') as typeof import('./http-server-metrics');
-  recordHttpServerMetrics(meterProvider.getMeter('@shopfloor/otel-bootstrap'), config.port);
+  recordHttpServerMetrics(meterProvider.getMeter('@shopfloor/otel-bootstrap'), config.prometheus ? config.port : undefined);
 
   return {
     meterProvider,

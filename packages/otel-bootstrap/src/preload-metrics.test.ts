@@ -41,7 +41,7 @@ describe('Prometheus endpoint', () => {
       /^http_server_request_duration_seconds_bucket\{.*http_request_method="GET".*http_response_status_code="200".*le="0\.005"\} \d+$/m,
       /^http_server_request_duration_seconds_count\{/m,
       /^http_server_request_duration_seconds_sum\{/m,
-      /^process_cpu_time_seconds_total\{.*process_cpu_state="user"/m,
+      /^process_cpu_time_seconds_total\{.*cpu_mode="user"/m,
       /^process_cpu_utilization_ratio\{/m,
       /^process_memory_usage_bytes\{.*\} [1-9]\d*$/m,
       /^nodejs_eventloop_delay_p99_seconds\{/m,

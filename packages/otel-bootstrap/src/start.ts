@@ -5,13 +5,16 @@
 import { inspect } from 'util';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { createInstrumentations, LOAD_ON_FIRST_REQUIRE } from './instrumentations';
-import { beforeFirstFetch, beforeFirstRequire } from './lazy-load';
+import { entryOf, type InstrumentationName } from './catalog';
+import { createInstrumentations, type InstrumentationContext } from './instrumentations';
+import { beforeFirstFetch, beforeFirstRequire, isInstalled } from './lazy-load';
+import { startLogs } from './logs';
 import { startMetrics, type MetricsHandle } from './metrics';
+import type { LoggerProvider } from '@opentelemetry/sdk-logs';
 import type { Resource } from '@opentelemetry/resources';
 import { installShutdownHooks, type Flushable } from './shutdown';
 import { core, startTracing, type TracingHandle } from './tracing';
-import type { BootstrapConfig, ConfigWarning, InstrumentationName, LogLevelName } from './types';
+import type { BootstrapConfig, ConfigWarning, LogLevelName } from './types';
 import { describeError, type Logger } from './utils';
 
 const DIAG_LEVEL: Record<LogLevelName, DiagLogLevel> = {
@@ -24,13 +27,11 @@ const DIAG_LEVEL: Record<LogLevelName, DiagLogLevel> = {
   all: DiagLogLevel.ALL,
 };
 
-/**
- * SDK messages that are expected in this setup and tell the operator nothing
- * actionable. host-metrics warns on every start that it is deprecated in
- * favour of @opentelemetry/instrumentation-host-metrics, which has no release
- * for the OpenTelemetry JS 2.x line we pin (see README).
- */
-const KNOWN_NOISE = [/@opentelemetry\/host-metrics is deprecated/];
+/** Set by the ESM entry (register.mjs) before it loads this preload. */
+const ESM_KEY = Symbol.for('@shopfloor/otel-bootstrap.esm');
+
+/** SDK messages that are expected in this setup and tell the operator nothing actionable. */
+const KNOWN_NOISE: RegExp[] = [];
 
 /** Longest SDK diagnostic argument we print (some pass whole span batches at debug). */
 const MAX_ARG = 500;
@@ -107,17 +108,18 @@ export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[
   }
 
   let metricsHandle: MetricsHandle | undefined;
+  let logsProvider: LoggerProvider | undefined;
   let closed = false;
   const handle: Handle = {
     get metrics() {
       return metricsHandle;
     },
     forceFlush: async () => {
-      await Promise.all([tracing.forceFlush(), metricsHandle?.meterProvider.forceFlush()]);
+      await Promise.all([tracing.forceFlush(), metricsHandle?.meterProvider.forceFlush(), logsProvider?.forceFlush()]);
     },
     shutdown: async () => {
       closed = true;
-      await Promise.all([tracing.shutdown(), metricsHandle?.shutdown()]);
+      await Promise.all([tracing.shutdown(), metricsHandle?.shutdown(), logsProvider?.shutdown()]);
     },
   };
   // Before the instrumentations: whatever happens next, queued spans get flushed.
@@ -125,19 +127,23 @@ export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[
 
   // Only the instrumentations have to be in place before the app's own code
   // runs (they hook its require() calls), and each only once the app requires
-  // the library it instruments (LOAD_ON_FIRST_REQUIRE). The tracer provider
+  // the library it instruments (its catalog trigger). The tracer provider
   // (built on the first span), the metrics pipeline (sdk-metrics, the
-  // Prometheus exporter and its server, host-metrics with systeminformation,
-  // runtime-node) and the OTLP exporter are set up at the first idle moment:
-  // in a service that is while it waits for its first connections, before it
-  // can serve a request. Instrumentations record metrics through the meter
+  // Prometheus exporter and its server, host-metrics, runtime-node), the logs
+  // pipeline and the OTLP exporters are set up at the first idle moment: in a
+  // service that is while it waits for its first connections, before it can
+  // serve a request. Instrumentations record metrics through the meter
   // provider handed to them then.
-  const withRuntimeNode = config.metrics.prometheus && config.instrumentations.includes('runtime-node');
-  const instrumentationContext = { prometheusPort: config.metrics.prometheus ? config.metrics.port : undefined };
+  const metricsOn = config.metrics.prometheus || config.metrics.push;
+  const ctx: InstrumentationContext = {
+    prometheusPort: config.metrics.prometheus ? config.metrics.port : undefined,
+    logsExport: config.logs.export,
+  };
   const instrumentations: Instrumentation[] = [];
   const register = (names: InstrumentationName[]): void => {
+    if (names.length === 0) return;
     try {
-      const made = createInstrumentations(names, instrumentationContext, onInstrumentationError);
+      const made = createInstrumentations(names, ctx, onInstrumentationError);
       if (made.length === 0) return;
       // Loaded with the first instrumentation (with require-in-the-middle and import-in-the-middle).
       const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
@@ -145,37 +151,61 @@ export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[
         instrumentations: made,
         ...(tracing.provider ? { tracerProvider: tracing.provider } : {}),
         ...(metricsHandle ? { meterProvider: metricsHandle.meterProvider } : {}),
+        ...(logsProvider ? { loggerProvider: logsProvider } : {}),
       });
       instrumentations.push(...made);
     } catch (err) {
       logger.warn(`instrumentations ${names.join(', ')} not registered: ${describeError(err)}`);
     }
   };
-  // runtime-node only produces metrics: it comes with the meter provider, if any.
-  const names = config.instrumentations.filter(n => n !== 'runtime-node');
-  register(names.filter(n => n !== 'undici' && LOAD_ON_FIRST_REQUIRE[n] === undefined));
-  for (const name of names) {
-    const modules = LOAD_ON_FIRST_REQUIRE[name];
-    if (modules) beforeFirstRequire(modules, () => register([name]));
+
+  // Under --import (ESM) the whole module graph is linked before any code
+  // runs, so a first-require trigger would come too late: the instrumentations
+  // of every library the app has installed are created now instead.
+  const esm = (globalThis as { [ESM_KEY]?: boolean })[ESM_KEY] === true;
+  const now: InstrumentationName[] = [];
+  const withMetrics: InstrumentationName[] = [];
+  let loadUndici = (): void => {};
+  for (const name of config.instrumentations) {
+    const trigger = entryOf(name).trigger;
+    if ('modules' in trigger) {
+      if (!esm) beforeFirstRequire(trigger.modules, () => register([name]));
+      else if (trigger.modules.some(m => isInstalled(m))) now.push(name);
+    } else if ('fetch' in trigger) {
+      loadUndici = beforeFirstFetch(() => register([name]));
+      beforeFirstRequire(['undici'], loadUndici);
+    } else if ('withMetrics' in trigger) {
+      if (metricsOn) withMetrics.push(name);
+    } else if (process.env._HANDLER !== undefined) {
+      now.push(name); // aws-lambda: the handler module it wraps is named by _HANDLER
+    }
   }
-  const loadUndici = names.includes('undici') ? beforeFirstFetch(() => register(['undici'])) : () => {};
+  register(now);
 
   const deferred = (): void => {
     if (closed) return;
     installErrorHandler();
     loadUndici();
     tracing.warm?.();
-    if (!config.metrics.prometheus) return;
+    if (config.logs.export) {
+      try {
+        logsProvider = startLogs(config.logs.otlp, getResource());
+        for (const instrumentation of instrumentations) instrumentation.setLoggerProvider?.(logsProvider);
+      } catch (err) {
+        logger.warn(`logs export disabled: could not start it (${describeError(err)})`);
+      }
+    }
+    if (!metricsOn) return;
     try {
       metricsHandle = startMetrics(config.metrics, getResource(), logger);
     } catch (err) {
-      logger.warn(`metrics disabled: could not start the Prometheus exporter (${describeError(err)})`);
+      logger.warn(`metrics disabled: could not start them (${describeError(err)})`);
       return;
     }
     const meterProvider = metricsHandle.meterProvider;
     try {
       for (const instrumentation of instrumentations) instrumentation.setMeterProvider(meterProvider);
-      if (withRuntimeNode) register(['runtime-node']);
+      register(withMetrics);
     } catch (err) {
       logger.warn(`instrumentation metrics not registered: ${describeError(err)}`);
     }

@@ -12,12 +12,12 @@ import { freePort, launch, startCapture } from './test-fixtures/harness';
 const DEFERRED = [
   'core',
   'resources',
-  'sdk-trace-base',
-  'exporter-trace-otlp-http',
+  'sdk-trace',
+  'exporter-trace-otlp-proto',
   'otlp-transformer',
   'sdk-metrics',
   'exporter-prometheus',
-  'host-metrics',
+  'instrumentation-host-metrics',
   'instrumentation-runtime-node',
   'instrumentation-undici',
 ];
@@ -79,7 +79,11 @@ describe('start-up: deferred work', () => {
     const capture = await startCapture();
     try {
       const svc = await launch({
-        env: { OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()), OTEL_EXPORTER_OTLP_ENDPOINT: capture.url },
+        env: {
+          OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()),
+          OTEL_EXPORTER_OTLP_ENDPOINT: capture.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        },
         args: ['-e', probe('later')],
         waitListening: false,
       });

@@ -1,17 +1,16 @@
 /**
- * Traces: context manager, propagators, sampler, batch processor, OTLP/HTTP.
- *
- * We build on BasicTracerProvider rather than @opentelemetry/sdk-trace-node's
- * NodeTracerProvider: the latter only adds the registration done here, and the
- * installed sdk-trace-node pins older sdk-trace-base/core copies that would be
- * loaded a second time (start-up cost for nothing).
+ * Traces: context manager, propagators, sampler, batch processor, OTLP/HTTP
+ * (protobuf or JSON).
  */
 import {
   context,
   propagation,
   ProxyTracerProvider,
+  SpanKind,
   trace,
+  type Attributes,
   type Context,
+  type Link,
   type Span,
   type SpanOptions,
   type TextMapPropagator,
@@ -23,16 +22,17 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import type { ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type {
-  BasicTracerProvider,
   ReadableSpan,
   Sampler,
+  SamplingResult,
   SpanExporter,
   SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import type { BootstrapConfig, PropagatorName, SamplerName, TracesConfig } from './types';
+  TracerProvider as SdkTracerProvider,
+} from '@opentelemetry/sdk-trace';
+import type { BootstrapConfig, OtlpConfig, PropagatorName, SamplerName, TracesConfig } from './types';
 import { describeError, type Logger } from './utils';
 
-type SdkTraceBase = typeof import('@opentelemetry/sdk-trace-base');
+type SdkTraceBase = typeof import('@opentelemetry/sdk-trace');
 type Core = typeof import('@opentelemetry/core');
 
 /**
@@ -45,9 +45,9 @@ export function core(): Core {
   return (coreModule ??= require('@opentelemetry/core') as Core);
 }
 
-/** sdk-trace-base (with sdk-trace, ~35 modules) is loaded when the tracer provider is built, not at start-up. */
+/** sdk-trace (~35 modules) is loaded when the tracer provider is built, not at start-up. */
 function sdkTraceBase(): SdkTraceBase {
-  return require('@opentelemetry/sdk-trace-base') as SdkTraceBase;
+  return require('@opentelemetry/sdk-trace') as SdkTraceBase;
 }
 
 export function buildSampler(name: SamplerName, ratio: number): Sampler {
@@ -65,6 +65,38 @@ export function buildSampler(name: SamplerName, ratio: number): Sampler {
       return new ParentBasedSampler({ root: new AlwaysOffSampler() });
     case 'parentbased_traceidratio':
       return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  }
+}
+
+/** The path of a server span's URL, from its start attributes (stable or old HTTP conventions). */
+function serverPath(attributes: Attributes): string | undefined {
+  const path = attributes['url.path'];
+  if (typeof path === 'string') return path;
+  const target = attributes['http.target'];
+  return typeof target === 'string' ? target.split('?', 1)[0] : undefined;
+}
+
+/**
+ * Drops server spans of the excluded paths (health probes, scrapes) before any
+ * other sampling: they are not recorded at all, and with a parent-based
+ * sampler neither is anything they cause. Everything else goes to `delegate`.
+ */
+export class ExcludedPathsSampler implements Sampler {
+  constructor(
+    private readonly paths: ReadonlySet<string>,
+    private readonly delegate: Sampler,
+  ) {}
+
+  shouldSample(ctx: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+    if (kind === SpanKind.SERVER) {
+      const path = serverPath(attributes);
+      if (path !== undefined && this.paths.has(path)) return { decision: sdkTraceBase().SamplingDecision.NOT_RECORD };
+    }
+    return this.delegate.shouldSample(ctx, traceId, name, kind, attributes, links);
+  }
+
+  toString(): string {
+    return `ExcludedPathsSampler{${[...this.paths].join(',')}; ${this.delegate.toString()}}`;
   }
 }
 
@@ -239,17 +271,17 @@ class LazyTracer implements Tracer {
  * the API's no-op ones: context still propagates, nothing is recorded, nothing is thrown.
  */
 export class LazyTracerProvider implements TracerProvider {
-  private provider: BasicTracerProvider | undefined;
+  private provider: SdkTracerProvider | undefined;
   private failed = false;
   private closed = false;
 
   constructor(
-    private readonly create: () => BasicTracerProvider,
+    private readonly create: () => SdkTracerProvider,
     private readonly onFailure: (err: unknown) => void = () => {},
   ) {}
 
   /** Builds the SDK provider now (once); undefined if that failed or after shutdown. */
-  build(): BasicTracerProvider | undefined {
+  build(): SdkTracerProvider | undefined {
     if (this.provider === undefined && !this.failed && !this.closed) {
       try {
         this.provider = this.create();
@@ -286,22 +318,31 @@ export interface TracingHandle {
   warm?(): void;
 }
 
+/**
+ * The OTLP/HTTP exporter for the protocol, loaded here so OTEL_TRACES_EXPORTER=none/console
+ * never pays for it. Headers (OTEL_EXPORTER_OTLP_{,TRACES_}HEADERS) and the certificate
+ * variables are read by the exporter itself.
+ */
+function createOtlpTraceExporter(otlp: OtlpConfig): SpanExporter {
+  const { OTLPTraceExporter } = (
+    otlp.protocol === 'http/json'
+      ? require('@opentelemetry/exporter-trace-otlp-http')
+      : require('@opentelemetry/exporter-trace-otlp-proto')
+  ) as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+  return new OTLPTraceExporter({
+    url: otlp.endpoint,
+    timeoutMillis: otlp.timeoutMillis,
+    // Its CompressionAlgorithm enum has exactly the string values 'none' and 'gzip'.
+    compression: otlp.compression as NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>['compression'],
+  });
+}
+
 function buildExporters(traces: TracesConfig, logger: Logger, reported: WeakSet<object>): SpanExporter[] {
   return traces.exporters.map(name => {
     if (name === 'console') return new (sdkTraceBase().ConsoleSpanExporter)();
     return new LazySpanExporter(() => {
-      // Loaded here so OTEL_TRACES_EXPORTER=none/console never pays for it.
-      const { OTLPTraceExporter } =
-        require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-      // Headers (OTEL_EXPORTER_OTLP_{,TRACES_}HEADERS) and the certificate
-      // variables are still read by the exporter itself.
-      const otlp = new OTLPTraceExporter({
-        url: traces.endpoint,
-        timeoutMillis: traces.timeoutMillis,
-        // Its CompressionAlgorithm enum has exactly the string values 'none' and 'gzip'.
-        compression: traces.compression as NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>['compression'],
-      });
-      return new FailureReportingExporter(otlp, printableUrl(traces.endpoint), logger, reported);
+      const otlp = createOtlpTraceExporter(traces.otlp);
+      return new FailureReportingExporter(otlp, printableUrl(traces.otlp.endpoint), logger, reported);
     }, err => {
       // Reported here once; the batch processor's copies of it are not repeated.
       reported.add(err);
@@ -336,12 +377,14 @@ export function startTracing(
   const lazy = new LazyTracerProvider(
     () => {
       beforeBuild();
-      const { BasicTracerProvider, BatchSpanProcessor } = sdkTraceBase();
+      const { TracerProvider, BatchSpanProcessor } = sdkTraceBase();
       exporters = buildExporters(traces, logger, reported);
-      const spanProcessors: SpanProcessor[] = exporters.map(exporter => new BatchSpanProcessor(exporter, { ...traces.batch }));
-      return new BasicTracerProvider({
+      const spanProcessors: SpanProcessor[] = exporters.map(exporter => new BatchSpanProcessor({ exporter, ...traces.batch }));
+      const sampler = buildSampler(traces.sampler, traces.samplerArg);
+      return new TracerProvider({
         resource: resource(),
-        sampler: buildSampler(traces.sampler, traces.samplerArg),
+        sampler: traces.excludedPaths.length > 0 ? new ExcludedPathsSampler(new Set(traces.excludedPaths), sampler) : sampler,
+        spanLimits: traces.spanLimits,
         spanProcessors,
       });
     },

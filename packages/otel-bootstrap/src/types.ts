@@ -22,15 +22,21 @@ export type PropagatorName = 'tracecontext' | 'baggage';
 
 export type TraceExporterName = 'otlp' | 'console';
 
-/** Short names, as used by OTEL_NODE_ENABLED_INSTRUMENTATIONS / _DISABLED_. */
-export type InstrumentationName =
-  | 'http'
-  | 'express'
-  | 'undici'
-  | 'amqplib'
-  | 'pg'
-  | 'pino'
-  | 'runtime-node';
+export type { InstrumentationName } from './catalog';
+import type { InstrumentationName } from './catalog';
+
+/** OTLP over HTTP; `grpc` is not shipped (it would load @grpc/grpc-js, ~100 modules). */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+/** Where and how one signal goes over OTLP/HTTP (OTEL_EXPORTER_OTLP_{,<SIGNAL>_}*). */
+export interface OtlpConfig {
+  /** Full URL the signal is POSTed to (…/v1/traces, …/v1/metrics, …/v1/logs). */
+  endpoint: string;
+  protocol: OtlpProtocol;
+  /** Per-export timeout, retries included. */
+  timeoutMillis: number;
+  compression: 'none' | 'gzip';
+}
 
 /** Batch span processor settings (OTEL_BSP_*). */
 export interface BatchConfig {
@@ -40,28 +46,48 @@ export interface BatchConfig {
   exportTimeoutMillis: number;
 }
 
+/** Span limits (OTEL_SPAN_* / OTEL_ATTRIBUTE_*); unset ones are the SDK's defaults. */
+export interface SpanLimitsConfig {
+  attributeValueLengthLimit?: number;
+  attributeCountLimit?: number;
+  eventCountLimit?: number;
+  linkCountLimit?: number;
+  attributePerEventCountLimit?: number;
+  attributePerLinkCountLimit?: number;
+}
+
 export interface TracesConfig {
   /** Empty when OTEL_TRACES_EXPORTER=none: no tracer provider is installed. */
   exporters: TraceExporterName[];
-  /** Full OTLP/HTTP URL spans are POSTed to (…/v1/traces). */
-  endpoint: string;
-  /** Per-export timeout, retries included (OTEL_EXPORTER_OTLP_{TRACES_,}TIMEOUT). */
-  timeoutMillis: number;
-  compression: 'none' | 'gzip';
+  otlp: OtlpConfig;
   sampler: SamplerName;
+  /** URL paths whose incoming requests are never traced (SHOPFLOOR_TRACES_EXCLUDED_PATHS). */
+  excludedPaths: string[];
+  spanLimits: SpanLimitsConfig;
   /** Ratio for the *traceidratio samplers, in [0, 1]. */
   samplerArg: number;
   batch: BatchConfig;
 }
 
 export interface MetricsConfig {
-  /** false when OTEL_METRICS_EXPORTER=none. */
+  /** The /metrics endpoint is served (OTEL_METRICS_EXPORTER includes prometheus, the default). */
   prometheus: boolean;
+  /** Metrics are pushed over OTLP (OTEL_METRICS_EXPORTER includes otlp). */
+  push: boolean;
+  otlp: OtlpConfig;
+  /** OTEL_METRIC_EXPORT_INTERVAL: ms between OTLP pushes. */
+  exportIntervalMillis: number;
   /** undefined = all interfaces (the exporter's default). */
   host: string | undefined;
   port: number;
   /** Fixed: the scrape path. */
   path: '/metrics';
+}
+
+export interface LogsConfig {
+  /** OTEL_LOGS_EXPORTER=otlp: pino, winston and bunyan records go out over OTLP (default none). */
+  export: boolean;
+  otlp: OtlpConfig;
 }
 
 export interface BootstrapConfig {
@@ -76,6 +102,7 @@ export interface BootstrapConfig {
   /** Empty when OTEL_PROPAGATORS=none. */
   propagators: PropagatorName[];
   metrics: MetricsConfig;
+  logs: LogsConfig;
   instrumentations: InstrumentationName[];
   /**
    * Value OTEL_SEMCONV_STABILITY_OPT_IN should have for the instrumentations:

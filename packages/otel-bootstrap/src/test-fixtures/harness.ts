@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
+import * as zlib from 'zlib';
 
 export const PRELOAD = path.resolve(__dirname, '..', 'index.js');
 export const FIXTURE_SERVER = path.resolve(__dirname, 'server.js');
@@ -83,10 +84,31 @@ function flatten(kvs: KeyValue[] | undefined): Record<string, unknown> {
   return out;
 }
 
+/** One POST as received: path and the headers that say how the body is encoded. */
+export interface CapturedRequest {
+  path: string;
+  contentType: string | undefined;
+  contentEncoding: string | undefined;
+  authorization: string | undefined;
+}
+
+export interface CapturedLogRecord {
+  body?: unknown;
+  severityText?: string;
+  traceId?: string;
+  spanId?: string;
+  attributes: Record<string, unknown>;
+}
+
 export interface Capture {
   url: string;
-  /** Raw request bodies received on /v1/traces, in order. */
+  /** Raw (decompressed) JSON request bodies received on /v1/traces, in order. */
   bodies: string[];
+  /** Raw (decompressed) JSON request bodies received on /v1/logs, in order. */
+  logBodies: string[];
+  /** Every POST, on any path, in order. */
+  requests: CapturedRequest[];
+  logRecords: () => CapturedLogRecord[];
   /** Number of POSTs received (including rejected ones). */
   posts: () => number;
   spans: () => CapturedSpan[];
@@ -95,26 +117,43 @@ export interface Capture {
   close: () => Promise<void>;
 }
 
-/** A stand-in Collector: accepts OTLP/HTTP JSON on 127.0.0.1, port 0. */
+/**
+ * A stand-in Collector on 127.0.0.1, port 0: records every POST; keeps the
+ * bodies of OTLP/HTTP JSON traces and logs (gzip or not). Protobuf bodies are
+ * acknowledged and recorded in `requests` only.
+ */
 export async function startCapture(): Promise<Capture> {
   const bodies: string[] = [];
+  const logBodies: string[] = [];
+  const requests: CapturedRequest[] = [];
   let posts = 0;
   let mode: 'ok' | 'reject' = 'ok';
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', c => chunks.push(c));
     req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/traces') {
+      const path = req.url ?? '';
+      if (req.method !== 'POST' || !['/v1/traces', '/v1/logs', '/v1/metrics'].includes(path)) {
         res.writeHead(404).end();
         return;
       }
-      posts++;
+      const contentType = req.headers['content-type'];
+      const contentEncoding = req.headers['content-encoding'];
+      requests.push({ path, contentType, contentEncoding, authorization: req.headers.authorization });
+      if (path === '/v1/traces') posts++;
       if (mode === 'reject') {
         res.writeHead(400, { 'content-type': 'application/json' }).end('{}');
         return;
       }
-      bodies.push(Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      let raw = Buffer.concat(chunks);
+      if (contentEncoding === 'gzip') raw = zlib.gunzipSync(raw);
+      if (contentType === 'application/json') {
+        if (path === '/v1/traces') bodies.push(raw.toString('utf8'));
+        if (path === '/v1/logs') logBodies.push(raw.toString('utf8'));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      } else {
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      }
     });
   });
   await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
@@ -122,6 +161,23 @@ export async function startCapture(): Promise<Capture> {
   return {
     url: `http://127.0.0.1:${port}`,
     bodies,
+    logBodies,
+    requests,
+    logRecords: () =>
+      logBodies.flatMap(body => {
+        const doc = JSON.parse(body) as {
+          resourceLogs?: {
+            scopeLogs?: {
+              logRecords?: { body?: unknown; severityText?: string; traceId?: string; spanId?: string; attributes?: KeyValue[] }[];
+            }[];
+          }[];
+        };
+        return (doc.resourceLogs ?? []).flatMap(rl =>
+          (rl.scopeLogs ?? []).flatMap(sl =>
+            (sl.logRecords ?? []).map(r => ({ ...r, attributes: flatten(r.attributes) })),
+          ),
+        );
+      }),
     posts: () => posts,
     setMode: m => (mode = m),
     spans: () =>
@@ -173,7 +229,8 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('OTEL_') && k !== 'NODE_OPTIONS') base[k] = v;
   }
-  return { ...base, ...env };
+  // JSON, so the capture server can read what was sent; the default (protobuf) is tested on its own.
+  return { ...base, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', ...env };
 }
 
 export interface LaunchOptions {

@@ -1,0 +1,76 @@
+/**
+ * Logs over OTLP (OTEL_LOGS_EXPORTER=otlp): a LoggerProvider that the pino,
+ * winston and bunyan instrumentations send their records to, with trace and
+ * span ids. Loaded at the first idle moment, only when asked for.
+ */
+import { logs, type AnyValue } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { LogRecordExporter, LogRecordProcessor, LoggerProvider, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type { OtlpConfig } from './types';
+
+/**
+ * Attribute keys whose values never leave the process: credentials a log call
+ * may carry in its fields (`logger.info({ password }, …)`, a headers object).
+ * pino's own `redact` option, where the app sets it, applies before this.
+ */
+export const SECRET_KEY = /pass(word|wd)?|secret|token|authori[sz]ation|cookie|api[-_]?key|credential|private[-_]?key/i;
+
+export const REDACTED = '[REDACTED]';
+
+/** `value` with every map entry under a secret-looking key replaced, at any depth. */
+export function redactValue(value: AnyValue): AnyValue {
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const out: Record<string, AnyValue> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? REDACTED : redactValue(v as AnyValue);
+    return out;
+  }
+  return value;
+}
+
+/** Runs before the exporting processor: redacts attributes (and a map body) in place. */
+export class RedactingLogRecordProcessor implements LogRecordProcessor {
+  onEmit(record: ReadWriteLogRecord): void {
+    for (const [key, value] of Object.entries(record.attributes)) {
+      if (SECRET_KEY.test(key)) record.setAttribute(key, REDACTED);
+      else if (value !== null && typeof value === 'object') record.setAttribute(key, redactValue(value as AnyValue));
+    }
+    if (record.body !== null && typeof record.body === 'object') record.setBody(redactValue(record.body));
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function createOtlpLogExporter(otlp: OtlpConfig): LogRecordExporter {
+  const { OTLPLogExporter } = (
+    otlp.protocol === 'http/json'
+      ? require('@opentelemetry/exporter-logs-otlp-http')
+      : require('@opentelemetry/exporter-logs-otlp-proto')
+  ) as typeof import('@opentelemetry/exporter-logs-otlp-proto');
+  return new OTLPLogExporter({
+    url: otlp.endpoint,
+    timeoutMillis: otlp.timeoutMillis,
+    compression: otlp.compression as NonNullable<ConstructorParameters<typeof OTLPLogExporter>[0]>['compression'],
+  });
+}
+
+/** Builds the provider and makes it the global one (the logger instrumentations emit through it). */
+export function startLogs(otlp: OtlpConfig, resource: Resource): LoggerProvider {
+  const sdk = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
+  const provider = new sdk.LoggerProvider({
+    resource,
+    processors: [
+      new RedactingLogRecordProcessor(),
+      // Bounded like the span queue: when the Collector is away, records are dropped, not hoarded.
+      new sdk.BatchLogRecordProcessor({ exporter: createOtlpLogExporter(otlp), maxQueueSize: 2048 }),
+    ],
+  });
+  logs.setGlobalLoggerProvider(provider);
+  return provider;
+}
