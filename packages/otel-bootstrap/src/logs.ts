@@ -72,5 +72,17 @@ export function startLogs(otlp: OtlpConfig, resource: Resource): LoggerProvider 
     ],
   });
   logs.setGlobalLoggerProvider(provider);
+  // @opentelemetry/winston-transport (which instrumentation-winston sends
+  // through) still emits via the pre-3.x @opentelemetry/api-logs global; the
+  // provider's loggers accept those records as they are.
+  try {
+    const transportEntry = require.resolve('@opentelemetry/winston-transport');
+    const legacy = require(require.resolve('@opentelemetry/api-logs', { paths: [transportEntry] })) as {
+      logs: { setGlobalLoggerProvider(p: unknown): unknown };
+    };
+    legacy.logs.setGlobalLoggerProvider(provider);
+  } catch {
+    // winston-transport absent: winston records are simply not sent.
+  }
   return provider;
 }
