@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the preload's tests on the oldest Node line it supports (22), from the cache
+# (ensure-node.sh installs it there once), so a use of a Node 24-only API shows up in npm test.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../../.." && pwd)"
+NODE_OLDEST=22.23.5
+node22="$(bash "$here/ensure-node.sh" "$NODE_OLDEST")"
+cd "$repo"
+exec "$node22" --test 'packages/otel-bootstrap/dist/**/*.test.js'
