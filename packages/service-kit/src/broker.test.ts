@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { assertTopology, deadLetterQueueName, workQueueArguments } from './broker';
+import { Writable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { assertTopology, Broker, BrokerUnavailableError, deadLetterQueueName, workQueueArguments } from './broker';
+import { createLogger } from './logger';
+import { type FakeAmqpServer, startFakeAmqpServer, unusedPort } from './test-amqp-server';
+import { waitUntil } from './test-wait';
 
 describe('assertTopology', () => {
   it('declares exchanges, work queues with dead-lettering, and one DLQ per work queue', async () => {
@@ -34,5 +38,83 @@ describe('assertTopology', () => {
     ]);
     assert.equal(deadLetterQueueName('q'), 'q.dlq');
     assert.deepEqual(workQueueArguments('q'), { 'x-dead-letter-exchange': 'shopfloor.dlx', 'x-dead-letter-routing-key': 'q' });
+  });
+});
+
+/** A Broker against a real TCP endpoint, with its log lines captured. */
+function brokerAt(port: number): { broker: Broker; logs: () => Array<{ msg: string; attempt?: number; failedAttempts?: number }> } {
+  const lines: string[] = [];
+  const logger = createLogger({
+    service: 'test',
+    level: 'debug',
+    destination: new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    }),
+  });
+  const broker = new Broker({ url: `amqp://guest:guest@127.0.0.1:${port}`, logger, service: 'test', publishTimeoutMs: 2000 });
+  return { broker, logs: () => lines.map((l) => JSON.parse(l) as { msg: string }) };
+}
+
+describe('Broker reconnects (real TCP, a minimal AMQP server)', () => {
+  // Brokers are closed before the servers they talk to (see `after`).
+  const brokers: Broker[] = [];
+  const servers: FakeAmqpServer[] = [];
+  after(async () => {
+    for (const broker of brokers) await broker.close();
+    for (const server of servers) await server.close();
+  });
+
+  it('keeps retrying while nobody listens, fails publishes fast, and connects once a broker appears', async () => {
+    const port = await unusedPort();
+    const { broker, logs } = brokerAt(port);
+    brokers.push(broker);
+    let failedAttempts = 0;
+    broker.connection.on('connectFailed', () => {
+      failedAttempts += 1;
+    });
+
+    await waitUntil('two failed connection attempts', () => failedAttempts >= 2);
+    assert.equal(broker.isConnected(), false);
+    const started = Date.now();
+    await assert.rejects(broker.publish('order.created', { n: 1 }), BrokerUnavailableError);
+    assert.ok(Date.now() - started < 500, 'a publish while disconnected fails at once instead of queueing');
+    const failures = logs().filter((l) => l.msg === 'connecting to RabbitMQ failed; retrying');
+    assert.equal(failures.length, 1, `one warning per failure streak, not per attempt (${failedAttempts} attempts)`);
+
+    const server: FakeAmqpServer = await startFakeAmqpServer(port);
+    servers.push(server);
+    await waitUntil('the broker to connect to the server that appeared', () => broker.isConnected());
+    const recovered = logs().find((l) => l.msg === 'connecting to RabbitMQ recovered');
+    assert.ok(recovered && (recovered.failedAttempts ?? 0) >= 2, `recovery logged with the failed attempts: ${JSON.stringify(recovered)}`);
+    assert.ok(server.received.includes('ExchangeDeclare shopfloor.orders') && server.received.includes('QueueDeclare mes.production-requested.dlq'), 'the topology was declared');
+    await broker.publish('order.created', { n: 2 });
+    assert.ok(server.received.includes('BasicPublish shopfloor.orders order.created'), 'the publish reached the broker and was confirmed');
+  });
+
+  it('reconnects after the connection drops, re-declares the topology, and fails publishes fast in between', async () => {
+    const server = await startFakeAmqpServer();
+    servers.push(server);
+    const { broker, logs } = brokerAt(server.port);
+    brokers.push(broker);
+    await waitUntil('the first connection', () => broker.isConnected());
+    const declaredOnce = server.received.filter((r) => r === 'ExchangeDeclare shopfloor.orders').length;
+
+    server.dropClients();
+    await waitUntil('the broker to notice the dropped connection', () => !broker.isConnected());
+    await assert.rejects(broker.publish('order.created', { n: 1 }), BrokerUnavailableError);
+    assert.ok(logs().some((l) => l.msg === 'disconnected from RabbitMQ; reconnecting'));
+
+    await waitUntil('the broker to reconnect', () => broker.isConnected());
+    assert.ok(logs().some((l) => l.msg === 'reconnected to RabbitMQ'));
+    assert.ok(server.connections >= 2, `a second TCP connection (${server.connections})`);
+    assert.ok(
+      server.received.filter((r) => r === 'ExchangeDeclare shopfloor.orders').length > declaredOnce,
+      'the topology was declared again on the new connection',
+    );
+    await broker.publish('production.requested', { n: 2 });
+    assert.ok(server.received.includes('BasicPublish shopfloor.orders production.requested'));
   });
 });
