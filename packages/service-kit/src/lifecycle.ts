@@ -51,7 +51,8 @@ export class Lifecycle {
       this.logger.error({ timeoutMs: this.timeoutMs }, 'shutdown timed out; exiting');
       process.exit(1);
     }, this.timeoutMs);
-    timer.unref();
+    // Not unref'd: a step that waits on a promise nothing will settle (no handle left) must end in
+    // exit 1 after timeoutMs, not in a silent exit 0 with the remaining steps skipped.
     for (const step of [...this.steps].reverse()) {
       try {
         await step.run();
