@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { OrderGenerator } from '@shopfloor/native-stack';
 import { JaegerClient } from './clients/jaeger';
 import { PrometheusClient, type Sample } from './clients/prometheus';
@@ -140,16 +141,31 @@ function allValues(d: Dashboard): Record<string, string> {
   return Object.fromEntries((d.templating?.list ?? []).map((v) => [v.name, v.allValue ?? '.*']));
 }
 
-/** `uid:` values declared in datasources.yaml (top-level entries of `datasources:`). */
+interface DatasourcesFile {
+  datasources: Array<{ uid?: string; type?: string; jsonData?: { exemplarTraceIdDestinations?: Array<{ name?: string; datasourceUid?: string }> } }>;
+}
+interface ProvidersFile {
+  providers: Array<{ name?: string; folder?: string; folderUid?: string; type?: string; options?: { path?: string } }>;
+}
+
+/** A provisioning file, parsed as YAML; fails naming the file if it is not what Grafana reads. */
+function readYaml<T>(file: string, topKey: string): T {
+  const doc = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown> | null;
+  assert.ok(doc && Array.isArray(doc[topKey]), `${relative(GRAFANA_DIR, file)} has a top-level ${topKey} list`);
+  return doc as T;
+}
+
+/** `uid` of every provisioned data source. */
 function datasourceUids(): string[] {
-  return [...readFileSync(DATASOURCES_FILE, 'utf8').matchAll(/^ {4}uid:\s*(\S+)/gm)].map((m) => m[1]!);
+  return readYaml<DatasourcesFile>(DATASOURCES_FILE, 'datasources').datasources.map((d) => d.uid ?? '(no uid)');
 }
 
 /** The exemplar label the Prometheus data source turns into a link to the Jaeger data source. */
 function exemplarTraceIdLabel(): string {
-  const m = /exemplarTraceIdDestinations:\s*\n\s*- name:\s*(\S+)\s*\n\s*datasourceUid:\s*jaeger\b/.exec(readFileSync(DATASOURCES_FILE, 'utf8'));
-  assert.ok(m, 'datasources.yaml links an exemplar label to datasourceUid: jaeger');
-  return m[1]!;
+  const prometheus = readYaml<DatasourcesFile>(DATASOURCES_FILE, 'datasources').datasources.find((d) => d.type === 'prometheus');
+  const link = prometheus?.jsonData?.exemplarTraceIdDestinations?.find((e) => e.datasourceUid === 'jaeger');
+  assert.ok(link?.name, 'datasources.yaml links an exemplar label of the Prometheus data source to datasourceUid: jaeger');
+  return link.name;
 }
 
 describe('Grafana dashboard files', () => {
@@ -223,11 +239,14 @@ describe('Grafana dashboard files', () => {
   });
 
   it('are all provisioned: every folder has a provider, every provider a folder with dashboards', () => {
-    const yaml = readFileSync(PROVIDERS_FILE, 'utf8');
-    const paths = [...yaml.matchAll(/^\s+path:\s*(\S+)/gm)].map((m) => m[1]!);
-    const folderUids = [...yaml.matchAll(/^\s+folderUid:\s*(\S+)/gm)].map((m) => m[1]!);
-    const folders = [...yaml.matchAll(/^\s+folder:\s*(.+?)\s*$/gm)].map((m) => m[1]!);
-    assert.equal(paths.length, folders.length, 'one folder per provider');
+    const providers = readYaml<ProvidersFile>(PROVIDERS_FILE, 'providers').providers;
+    for (const p of providers) {
+      assert.equal(p.type, 'file', `provider ${p.name}: type file`);
+      assert.ok(p.options?.path && p.folder && p.folderUid, `provider ${p.name} has options.path, folder and folderUid: ${JSON.stringify(p)}`);
+    }
+    const paths = providers.map((p) => p.options!.path!);
+    const folderUids = providers.map((p) => p.folderUid!);
+    const folders = providers.map((p) => p.folder!);
     assert.equal(new Set(folders).size, folders.length, `folder names are unique: ${folders.join(', ')}`);
     for (const p of paths) {
       assert.ok(p.startsWith(`${CONTAINER_DASHBOARDS_DIR}/`), `provider path ${p} is under the mounted ${CONTAINER_DASHBOARDS_DIR}`);
