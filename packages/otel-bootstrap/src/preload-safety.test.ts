@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -268,20 +268,15 @@ describe('process environment', () => {
 
 describe('a broken installation', () => {
   it('warns once and lets the app run without telemetry', async t => {
-    // A copy of the built preload where no @opentelemetry package can be resolved.
+    // A copy of the built preload whose nearest @opentelemetry/api is a package with its code
+    // missing: whatever else is installed around it, that is the copy the preload resolves.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'otel-bootstrap-broken-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     cpSync(path.resolve(__dirname), dir, { recursive: true, filter: src => !src.endsWith('.map') });
-    let resolvable = true;
-    try {
-      require.resolve('@opentelemetry/api', { paths: [dir] });
-    } catch {
-      resolvable = false;
-    }
-    if (resolvable) {
-      t.skip(`@opentelemetry/api is resolvable from ${dir}; cannot simulate a broken install here`);
-      return;
-    }
+    const api = path.join(dir, 'node_modules', '@opentelemetry', 'api');
+    mkdirSync(api, { recursive: true });
+    writeFileSync(path.join(api, 'package.json'), JSON.stringify({ name: '@opentelemetry/api', version: '1.10.0', main: 'gone.js' }));
+    assert.throws(() => require(require.resolve('@opentelemetry/api', { paths: [dir] })), /gone\.js|Cannot find/);
     const svc = await launch({ env: {}, preload: false, args: ['--require', path.join(dir, 'index.js'), path.join(dir, 'test-fixtures', 'server.js')] });
     t.after(() => svc.kill());
     assert.equal((await get(`http://127.0.0.1:${svc.port}/`)).status, 200);
