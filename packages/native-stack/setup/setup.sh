@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup for the native stack: Debian packages, npm dependencies, the Collector,
-# Jaeger and MinIO built from Go modules (cached outside the repo, keyed by version), TypeScript build.
+# Jaeger, MinIO and VictoriaLogs built from Go modules (cached outside the repo, keyed by version),
+# TypeScript build.
 # A second run does only what is missing and takes seconds.
 set -euo pipefail
 
@@ -10,7 +11,7 @@ run_dir="$repo/.run"
 mkdir -p "$run_dir"
 
 # GO_MIN_VERSION, require_go, version_at_least (setup's own say/die below replace its log/die).
-NAME="the Collector, Jaeger and MinIO"
+NAME="the Collector, Jaeger, MinIO and VictoriaLogs"
 # shellcheck source=go-lib.sh
 source "$here/go-lib.sh"
 say() { printf '[setup] %s\n' "$*" >&2; }
@@ -112,7 +113,9 @@ require_go # Go >= GO_MIN_VERSION (go-lib.sh), or a clear error
 otelcol="$(bash "$here/build-collector.sh")" || die "building the Collector failed (see above)."
 jaeger="$(bash "$here/build-jaeger.sh")" || die "building Jaeger failed (see above)."
 minio="$(bash "$here/build-minio.sh")" || die "building MinIO failed (see above)."
-printf '{\n  "otelcol": "%s",\n  "jaeger": "%s",\n  "minio": "%s"\n}\n' "$otelcol" "$jaeger" "$minio" > "$run_dir/tools.json"
+victorialogs="$(bash "$here/build-victorialogs.sh")" || die "building VictoriaLogs failed (see above)."
+printf '{\n  "otelcol": "%s",\n  "jaeger": "%s",\n  "minio": "%s",\n  "victorialogs": "%s"\n}\n' \
+  "$otelcol" "$jaeger" "$minio" "$victorialogs" > "$run_dir/tools.json"
 
 # --- TypeScript ---------------------------------------------------------------------------
 (cd "$repo" && npx tsc -b) || die "TypeScript build failed (see above)."
