@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { NativeStack, repoRoot, LOOPBACK, ports } from '@shopfloor/native-stack';
 import { pipelineCpuMs, readCollector, runStep, settleCollector, type StepResult } from './collector';
 import { calibrate, freshnessSample, postOrder, quiesce, seriesOf, type FreshnessSample, type TraceShape } from './freshness';
-import { ROUTES, runLoad, type LoadResult } from './load';
+import { ROUTES, runLoad, type LoadResult, type RouteName } from './load';
 import { buildTemplate, SPANS_PER_TRACE } from './otlp-payload';
 import { killAllNow, sleep, stopAll } from './procs';
 import { parsePrometheusText } from './promtext';
@@ -151,12 +151,13 @@ async function drainQueues(maxS: number): Promise<number> {
 }
 
 async function requestPathPhase(s: Settings, logDir: string, budget: Budget): Promise<void> {
-  const perRound = 3 * (4 + 2 * s.warmupS + 2 * s.loadS + 10);
+  const perRound = 3 * (4 + 2 * s.warmupS + 3 * s.loadS + 10);
   log(`request path: ${s.loadRounds} rounds x ${VARIANTS.join(', ')}; ${s.connections} connections, ${s.loadS} s per route after ${s.warmupS} s warm-up`);
   type Run = LoadResult & { cpuMsPerRequest: number; pipelineCpuMsPerRequest: number };
-  const results: Record<'post' | 'get', Record<VariantName, Run[]>> = {
+  const results: Record<RouteName, Record<VariantName, Run[]>> = {
     post: { plain: [], shopfloor: [], stock: [] },
     get: { plain: [], shopfloor: [], stock: [] },
+    live: { plain: [], shopfloor: [], stock: [] },
   };
   const peak: Record<VariantName, number[]> = { plain: [], shopfloor: [], stock: [] };
   let rounds = 0;
@@ -168,21 +169,23 @@ async function requestPathPhase(s: Settings, logDir: string, budget: Budget): Pr
         await runLoad(SHOP_API, ROUTES.get, s.connections, s.warmupS);
         await runLoad(SHOP_API, ROUTES.post, s.connections, s.warmupS);
         await drainQueues(s.drainMaxS);
-        const measured = async (route: 'get' | 'post'): Promise<Run> => {
+        const measured = async (route: RouteName): Promise<Run> => {
           const [c0, p0] = [api.cpuMs(), await pipelineCpuMs()];
           const r = await runLoad(SHOP_API, ROUTES[route], s.connections, s.loadS);
           const [c1, p1] = [api.cpuMs(), await pipelineCpuMs()];
           return { ...r, cpuMsPerRequest: (c1 - c0) / r.ok, pipelineCpuMsPerRequest: (p1 - p0) / r.ok };
         };
+        const live = await measured('live');
         const get = await measured('get');
         const post = await measured('post');
+        results.live[v].push(live);
         results.get[v].push(get);
         results.post[v].push(post);
         peak[v].push(api.memory()?.peakMiB ?? NaN);
         const line = (name: string, r: Run) =>
           `${name} ${r.throughput.toFixed(0)}/s p99 ${r.p99Ms} ms, CPU ${r.cpuMsPerRequest.toFixed(2)} ms/req (+${r.pipelineCpuMsPerRequest.toFixed(2)} pipeline)` +
           `${r.non2xx + r.errors ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : ''}`;
-        log(`  round ${round} ${v.padEnd(9)} ${line('GET', get)}; ${line('POST', post)}`);
+        log(`  round ${round} ${v.padEnd(9)} ${line('GET /livez', live)}; ${line('GET /healthz', get)}; ${line('POST', post)}`);
       } finally {
         await api.stop();
       }
@@ -192,7 +195,7 @@ async function requestPathPhase(s: Settings, logDir: string, budget: Budget): Pr
     rounds++;
   }
   if (rounds === 0) return;
-  for (const route of ['post', 'get'] as const) {
+  for (const route of ['post', 'get', 'live'] as const) {
     const name = ROUTES[route].name;
     for (const v of VARIANTS) {
       const rs = results[route][v];

@@ -19,9 +19,14 @@ export interface Route {
   body?: string;
 }
 
-export const ROUTES: Record<'post' | 'get', Route> = {
+export type RouteName = 'post' | 'get' | 'live';
+
+export const ROUTES: Record<RouteName, Route> = {
   post: { name: 'orders.post', method: 'POST', path: '/orders', body: ORDER_BODY },
+  // Runs SELECT 1 against PostgreSQL.
   get: { name: 'healthz.get', method: 'GET', path: '/healthz' },
+  // No I/O at all: the HTTP path's own cost.
+  live: { name: 'livez.get', method: 'GET', path: '/livez' },
 };
 
 export interface LoadResult {

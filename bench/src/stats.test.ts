@@ -83,12 +83,18 @@ describe('targets', () => {
       measurement('startup.empty_script.wall', 'plain', 'ms', [100]),
       measurement('startup.empty_script.wall', 'shopfloor', 'ms', [200]),
       measurement('startup.empty_script.wall', 'stock', 'ms', [500]),
+      measurement('startup.empty_script.peak_rss', 'plain', 'MiB', [40]),
+      measurement('startup.empty_script.peak_rss', 'shopfloor', 'MiB', [50]),
+      measurement('startup.empty_script.peak_rss', 'stock', 'MiB', [70]),
       measurement('orders.post.throughput', 'plain', 'req/s', [1000]),
       measurement('orders.post.throughput', 'shopfloor', 'req/s', [850]),
       measurement('orders.post.throughput', 'stock', 'req/s', [700]),
       measurement('healthz.get.throughput', 'plain', 'req/s', [1000]),
       measurement('healthz.get.throughput', 'shopfloor', 'req/s', [900]),
       measurement('healthz.get.throughput', 'stock', 'req/s', [600]),
+      measurement('livez.get.throughput', 'plain', 'req/s', [2000]),
+      measurement('livez.get.throughput', 'shopfloor', 'req/s', [1500]),
+      measurement('livez.get.throughput', 'stock', 'req/s', [1200]),
       measurement('collector.json.highest_sustained_step', 'collector', 'spans/s', [30000]),
       measurement('collector.json.accepted_at_highest_sustained_step', 'collector', 'spans/s', [29900, 30100]),
       measurement('collector.json.first_failed_step', 'collector', 'spans/s', [40000]),
@@ -99,7 +105,8 @@ describe('targets', () => {
     const checks = checkTargets(ms, limits);
     assert.deepEqual(
       checks.map(c => c.met),
-      [true, false, true, true, false, true, false],
+      // start-up, RSS (10 of 30 MiB), POST, /healthz, /livez (25 % vs 40 %), Collector, memory, freshness x2
+      [true, false, false, true, false, true, false, true, false],
       JSON.stringify(checks, null, 1),
     );
     assert.match(checks[0]!.value, /\+100 ms vs \+400 ms = 0\.25/);

@@ -91,4 +91,10 @@ describe('createApp error handling over HTTP', () => {
     assert.equal(res.status, 503);
     assert.deepEqual(await res.json(), { status: 'unavailable', checks: { postgres: 'down' }, down: ['postgres'] });
   });
+
+  it('serves /livez as 200 while a dependency is down: liveness is not readiness', async () => {
+    const res = await fetch(`${base}/livez`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: 'ok' });
+  });
 });

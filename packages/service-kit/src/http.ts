@@ -61,7 +61,7 @@ function accessLog(logger: Logger): RequestHandler {
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const entry = { method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 };
-      if (req.path === '/healthz') logger.debug(entry, 'request');
+      if (req.path === '/healthz' || req.path === '/livez') logger.debug(entry, 'request');
       else logger.info(entry, 'request');
     });
     next();
@@ -121,13 +121,18 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 /**
- * express 5 app: access log, `GET /healthz` (200 / 503 naming the dependencies that are down),
- * JSON body parser with a size limit, the service routes, 404 JSON, error handler.
+ * express 5 app: access log, `GET /livez` (200 while the process serves HTTP; no dependency is
+ * checked, so a liveness probe never restarts a service for a database outage), `GET /healthz`
+ * (200 / 503 naming the dependencies that are down), JSON body parser with a size limit, the
+ * service routes, 404 JSON, error handler.
  */
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(accessLog(options.logger));
+  app.get('/livez', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
   app.get('/healthz', async (_req, res) => {
     const report = await runHealthChecks(options.health);
     res.status(report.status === 'ok' ? 200 : 503).json(report);
