@@ -21,6 +21,7 @@ export const ports = {
   postgresExporter: 9187,
   minioApi: 9000,
   minioConsole: 9001,
+  victoriaLogs: 9428,
   redis: 6379,
   mariadb: 3306,
   shopApi: 8081,

@@ -11,6 +11,7 @@ import { prometheus } from './components/prometheus';
 import { amqpUrl, rabbitmq } from './components/rabbitmq';
 import { redis, redisUrl } from './components/redis';
 import { service, serviceMetricsUrl, serviceNames, serviceUrl } from './components/services';
+import { victoriaLogs, victoriaLogsUrl } from './components/victorialogs';
 import { readTools, repoRoot } from './paths';
 import { LOOPBACK, ports } from './ports';
 import { claimStateDir } from './state-lock';
@@ -50,7 +51,7 @@ export interface AlertingOptions {
 
 /** Start-up waves: each wave starts in parallel once the one before is healthy. */
 const WAVES: string[][] = [
-  ['postgres', 'rabbitmq', 'minio', 'redis', 'mariadb'],
+  ['postgres', 'rabbitmq', 'minio', 'redis', 'mariadb', 'victorialogs'],
   ['jaeger', 'prometheus', 'otel-collector', 'alertmanager', 'alert-webhook', 'node-exporter', 'postgres-exporter'],
   serviceNames,
 ];
@@ -58,7 +59,8 @@ const WAVES: string[][] = [
 /**
  * Restarted after a crash (1 s, doubling to 30 s; reset after 60 s up), like compose's
  * `restart: unless-stopped`: the reference services and the components that keep no state a
- * restart could harm. The data stores (PostgreSQL, RabbitMQ, MinIO, Redis, MariaDB) are reported, not restarted:
+ * restart could harm. The data stores (PostgreSQL, RabbitMQ, MinIO, Redis, MariaDB, VictoriaLogs)
+ * are reported, not restarted:
  * a crash there wants a look at its log first (disk full, corrupt data), not a restart loop.
  */
 export const RESTARTED_ON_CRASH: readonly string[] = [
@@ -95,6 +97,7 @@ export class NativeStack {
       postgres(stack.stateDir),
       rabbitmq(stack.stateDir),
       minio(tools.minio, stack.stateDir),
+      victoriaLogs(tools.victorialogs, stack.stateDir),
       redis(stack.stateDir),
       // The initialized datadir is cached beside the profiles (survives `fresh`), once per version.
       mariadb(stack.stateDir, join(repoRoot, '.run')),
@@ -132,6 +135,7 @@ export class NativeStack {
       alertmanager: `http://${LOOPBACK}:${ports.alertmanager}`,
       nodeExporterMetrics: `http://${LOOPBACK}:${ports.nodeExporter}/metrics`,
       postgresExporterMetrics: `http://${LOOPBACK}:${ports.postgresExporter}/metrics`,
+      victoriaLogs: victoriaLogsUrl,
       serviceMetrics: Object.fromEntries(serviceNames.map((n) => [n, serviceMetricsUrl(n)])) as Record<ServiceName, string>,
       databaseUrl,
       amqpUrl,

@@ -34,6 +34,11 @@ export interface StackEndpoints {
   alertmanager: string;
   nodeExporterMetrics: string;
   postgresExporterMetrics: string;
+  /**
+   * VictoriaLogs (`http://127.0.0.1:9428`): LogsQL on `/select/logsql/query`, its web UI on
+   * `/select/vmui/`, OTLP logs in on `/insert/opentelemetry/v1/logs`.
+   */
+  victoriaLogs: string;
   /** Each service's Prometheus endpoint (the preload's /metrics). */
   serviceMetrics: Record<ServiceName, string>;
   databaseUrl: (db: 'shop' | 'crm' | 'mes') => string;

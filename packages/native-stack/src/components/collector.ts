@@ -2,6 +2,7 @@ import { configPaths } from '../paths';
 import { LOOPBACK, ports } from '../ports';
 import { httpHealthy } from '../health';
 import type { ComponentSpec } from '../types';
+import { victoriaLogsOtlpEndpoint } from './victorialogs';
 
 export function collector(binary: string): ComponentSpec {
   return {
@@ -11,6 +12,7 @@ export function collector(binary: string): ComponentSpec {
     env: {
       OTELCOL_BIND_HOST: LOOPBACK,
       JAEGER_OTLP_GRPC_ENDPOINT: `${LOOPBACK}:${ports.jaegerOtlpGrpc}`,
+      VICTORIALOGS_OTLP_ENDPOINT: victoriaLogsOtlpEndpoint,
     },
     ports: {
       'OTLP/gRPC': ports.collectorOtlpGrpc,

@@ -43,6 +43,10 @@ export function service(name: ServiceName, extraEnv: Record<string, string> = {}
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${ports.collectorOtlpHttp}`,
       // Short batch delay so a trace is in Jaeger about a second after the request.
       OTEL_BSP_SCHEDULE_DELAY: '500',
+      // pino records go to the Collector's logs pipeline (and on to VictoriaLogs) as well as to
+      // stdout (the component log); trace ids in both.
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_BLRP_SCHEDULE_DELAY: '500',
       OTEL_EXPORTER_PROMETHEUS_HOST: LOOPBACK,
       OTEL_EXPORTER_PROMETHEUS_PORT: String(metrics),
       PORT: String(http),
