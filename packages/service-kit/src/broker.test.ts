@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { assertTopology, Broker, BrokerUnavailableError, deadLetterQueueName, workQueueArguments } from './broker';
+import { assertTopology, Broker, BrokerUnavailableError, deadLetterQueueName, ORDER_ID_HEADER, orderIdOf, UnroutableMessageError, workQueueArguments } from './broker';
 import { createLogger } from './logger';
 import { type FakeAmqpServer, startFakeAmqpServer, unusedPort } from './test-amqp-server';
 import { waitUntil } from './test-wait';
@@ -27,6 +27,9 @@ describe('assertTopology', () => {
     assert.deepEqual(calls, [
       'exchange shopfloor.orders topic durable=true',
       'exchange shopfloor.dlx direct durable=true',
+      'exchange shopfloor.unroutable fanout durable=true',
+      'queue shopfloor.unroutable durable=true args={}',
+      'bind shopfloor.unroutable <- shopfloor.unroutable ',
       'queue crm.order-created durable=true args={"x-dead-letter-exchange":"shopfloor.dlx","x-dead-letter-routing-key":"crm.order-created"}',
       'bind crm.order-created <- shopfloor.orders order.created',
       'queue crm.order-created.dlq durable=true args={}',
@@ -38,6 +41,17 @@ describe('assertTopology', () => {
     ]);
     assert.equal(deadLetterQueueName('q'), 'q.dlq');
     assert.deepEqual(workQueueArguments('q'), { 'x-dead-letter-exchange': 'shopfloor.dlx', 'x-dead-letter-routing-key': 'q' });
+  });
+});
+
+describe('orderIdOf', () => {
+  it('reads the payload orderId for the x-order-id header, nothing else', () => {
+    assert.equal(orderIdOf({ orderId: 'o-1', contractId: 'c-1' }), 'o-1');
+    assert.equal(orderIdOf({ orderId: '' }), undefined);
+    assert.equal(orderIdOf({ orderId: 42 }), undefined);
+    assert.equal(orderIdOf(null), undefined);
+    assert.equal(orderIdOf('o-1'), undefined);
+    assert.equal(ORDER_ID_HEADER, 'x-order-id');
   });
 });
 
@@ -91,7 +105,7 @@ describe('Broker reconnects (real TCP, a minimal AMQP server)', () => {
     assert.ok(recovered && (recovered.failedAttempts ?? 0) >= 2, `recovery logged with the failed attempts: ${JSON.stringify(recovered)}`);
     assert.ok(server.received.includes('ExchangeDeclare shopfloor.orders') && server.received.includes('QueueDeclare mes.production-requested.dlq'), 'the topology was declared');
     await broker.publish('order.created', { n: 2 });
-    assert.ok(server.received.includes('BasicPublish shopfloor.orders order.created'), 'the publish reached the broker and was confirmed');
+    assert.ok(server.received.includes('BasicPublish shopfloor.orders order.created mandatory'), 'the publish (mandatory) reached the broker and was confirmed');
   });
 
   it('reconnects after the connection drops, re-declares the topology, and fails publishes fast in between', async () => {
@@ -115,6 +129,18 @@ describe('Broker reconnects (real TCP, a minimal AMQP server)', () => {
       'the topology was declared again on the new connection',
     );
     await broker.publish('production.requested', { n: 2 });
-    assert.ok(server.received.includes('BasicPublish shopfloor.orders production.requested'));
+    assert.ok(server.received.includes('BasicPublish shopfloor.orders production.requested mandatory'));
+  });
+
+  it('fails a publish the broker returns as unroutable (basic.return before the ack), and only that one', async () => {
+    const server = await startFakeAmqpServer(0, { unroutable: ['nowhere'] });
+    servers.push(server);
+    const { broker } = brokerAt(server.port);
+    brokers.push(broker);
+    await waitUntil('the connection', () => broker.isConnected());
+    await assert.rejects(broker.publish('nowhere', { orderId: 'o-1' }), UnroutableMessageError);
+    await broker.publish('order.created', { orderId: 'o-2' });
+    await assert.rejects(broker.publishRaw('', 'nowhere', Buffer.from('{}'), {}), UnroutableMessageError, 'a raw publish without a message id is matched too');
+    await broker.publish('order.created', { orderId: 'o-3' });
   });
 });

@@ -11,6 +11,17 @@ import { recordPublish } from './telemetry';
 export const ORDERS_EXCHANGE = 'shopfloor.orders';
 /** Direct exchange receiving dead letters, routed by the name of the work queue they came from. */
 export const DEAD_LETTER_EXCHANGE = 'shopfloor.dlx';
+/**
+ * Alternate exchange (fanout) of ORDERS_EXCHANGE and DEAD_LETTER_EXCHANGE: a message neither
+ * routes to a queue lands here instead of vanishing. It is set by the broker policy
+ * `shopfloor-unroutable` (compose/rabbitmq/definitions.json, loaded at boot): an exchange argument
+ * could not be added to the already declared exchanges (PRECONDITION_FAILED).
+ */
+export const UNROUTABLE_EXCHANGE = 'shopfloor.unroutable';
+/** Durable queue bound to UNROUTABLE_EXCHANGE: unroutable messages wait here with all their headers. */
+export const UNROUTABLE_QUEUE = 'shopfloor.unroutable';
+/** AMQP header carried by every message the services publish: the order id (retries and dead letters keep it). */
+export const ORDER_ID_HEADER = 'x-order-id';
 
 export const ROUTING_KEYS = {
   orderCreated: 'order.created',
@@ -38,6 +49,9 @@ type TopologyChannel = Pick<ConfirmChannel, 'assertExchange' | 'assertQueue' | '
 export async function assertTopology(channel: TopologyChannel): Promise<void> {
   await channel.assertExchange(ORDERS_EXCHANGE, 'topic', { durable: true });
   await channel.assertExchange(DEAD_LETTER_EXCHANGE, 'direct', { durable: true });
+  await channel.assertExchange(UNROUTABLE_EXCHANGE, 'fanout', { durable: true });
+  await channel.assertQueue(UNROUTABLE_QUEUE, { durable: true });
+  await channel.bindQueue(UNROUTABLE_QUEUE, UNROUTABLE_EXCHANGE, '');
   for (const { name, routingKey } of Object.values(WORK_QUEUES)) {
     await channel.assertQueue(name, { durable: true, arguments: workQueueArguments(name) });
     await channel.bindQueue(name, ORDERS_EXCHANGE, routingKey);
@@ -50,6 +64,20 @@ export async function assertTopology(channel: TopologyChannel): Promise<void> {
 /** The broker is not connected or did not confirm in time: retry later. */
 export class BrokerUnavailableError extends Error {
   override readonly name = 'BrokerUnavailableError';
+}
+
+/**
+ * The broker returned the (mandatory) message: no queue and no alternate exchange took it.
+ * The publish failed; the caller keeps the message (the shop's order stays unpublished).
+ */
+export class UnroutableMessageError extends Error {
+  override readonly name = 'UnroutableMessageError';
+}
+
+/** The order id a payload carries (`orderId`), for the `x-order-id` header. */
+export function orderIdOf(payload: unknown): string | undefined {
+  const id = typeof payload === 'object' && payload !== null ? (payload as { orderId?: unknown }).orderId : undefined;
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
 export interface BrokerOptions {
@@ -65,6 +93,8 @@ export interface PublishOptions {
   headers?: MessagePropertyHeaders;
   timeoutMs?: number;
   messageId?: string;
+  /** Header `x-order-id`; defaults to the payload's `orderId`. */
+  orderId?: string;
 }
 
 /** Properties of a message being re-published (dead letter, retry). */
@@ -83,6 +113,8 @@ export class Broker {
   private readonly publishTimeoutMs: number;
   private closed = false;
   private publisherReady = false;
+  /** Publishes awaiting their confirm, by message id: a `basic.return` (sent before the ack) marks one returned. */
+  private readonly awaitingConfirm = new Map<string, { returned: boolean; publishes: number }>();
 
   constructor(private readonly options: BrokerOptions) {
     this.logger = options.logger;
@@ -109,7 +141,13 @@ export class Broker {
     });
     this.connection.on('blocked', ({ reason }) => this.logger.warn({ reason }, 'RabbitMQ blocked the connection'));
     this.connection.on('unblocked', () => this.logger.info('RabbitMQ unblocked the connection'));
-    this.publisher = this.createChannel('publisher');
+    this.publisher = this.createChannel('publisher', (ch) => {
+      ch.on('return', (msg: { properties: { messageId?: unknown } }) => {
+        const id = msg.properties.messageId;
+        const pending = typeof id === 'string' ? this.awaitingConfirm.get(id) : undefined;
+        if (pending !== undefined) pending.returned = true;
+      });
+    });
     this.publisher.on('connect', () => {
       this.publisherReady = true;
     });
@@ -151,18 +189,28 @@ export class Broker {
    * the confirm does not arrive within the publish timeout.
    */
   async publish(routingKey: string, payload: unknown, options: PublishOptions = {}): Promise<void> {
+    const orderId = options.orderId ?? orderIdOf(payload);
     await this.publishRaw(ORDERS_EXCHANGE, routingKey, Buffer.from(JSON.stringify(payload)), {
       contentType: 'application/json',
       messageId: options.messageId ?? randomUUID(),
       timestamp: Date.now(),
       type: routingKey,
       appId: this.options.service,
-      headers: { 'x-shopfloor-source': this.options.service, ...options.headers },
+      headers: {
+        'x-shopfloor-source': this.options.service,
+        ...(orderId === undefined ? {} : { [ORDER_ID_HEADER]: orderId }),
+        ...options.headers,
+      },
       timeoutMs: options.timeoutMs,
     });
   }
 
-  /** Publishes bytes with the given properties (persistent), awaiting the confirm. */
+  /**
+   * Publishes bytes with the given properties (persistent, `mandatory`), awaiting the confirm.
+   * A message the broker returns (unroutable, and its exchange has no alternate exchange) fails
+   * with UnroutableMessageError; with the alternate exchange in place it is confirmed and kept in
+   * `shopfloor.unroutable`. A message without `messageId` gets one (returns are matched by it).
+   */
   async publishRaw(exchange: string, routingKey: string, content: Buffer, options: RawPublishOptions): Promise<void> {
     if (!this.isConnected()) {
       const err = new BrokerUnavailableError('not connected to RabbitMQ (or its channel is not set up yet)');
@@ -171,16 +219,32 @@ export class Broker {
     }
     const { timeoutMs, ...properties } = options;
     const timeout = timeoutMs ?? this.publishTimeoutMs;
+    const messageId = properties.messageId ?? randomUUID();
+    // Two publishes of one message id at once (rare: a retry copy) share the flag: a return of
+    // either fails both, so the failure errs towards publishing again, never towards a drop.
+    const pending = this.awaitingConfirm.get(messageId) ?? { returned: false, publishes: 0 };
+    pending.publishes += 1;
+    this.awaitingConfirm.set(messageId, pending);
+    let returned = false;
     try {
-      await this.publisher.publish(exchange, routingKey, content, { ...properties, persistent: true, timeout });
-      recordPublish(exchange);
+      await this.publisher.publish(exchange, routingKey, content, { ...properties, messageId, persistent: true, mandatory: true, timeout });
+      returned = pending.returned;
     } catch (err) {
       recordPublish(exchange, err);
       if (err instanceof Error && err.message === 'timeout') {
         throw new BrokerUnavailableError(`publish to ${exchange || '(default exchange)'} not confirmed within ${timeout} ms`);
       }
       throw new BrokerUnavailableError(`publish to ${exchange || '(default exchange)'} failed: ${describeError(err)}`);
+    } finally {
+      pending.publishes -= 1;
+      if (pending.publishes === 0) this.awaitingConfirm.delete(messageId);
     }
+    if (returned) {
+      const err = new UnroutableMessageError(`${exchange || '(default exchange)'} returned the message: no queue is bound for routing key ${routingKey}`);
+      recordPublish(exchange, err);
+      throw err;
+    }
+    recordPublish(exchange);
   }
 
   async close(): Promise<void> {

@@ -304,4 +304,31 @@ describe('Consumer telemetry of a dead-lettered message', () => {
     assert.equal(h.published[0]?.content.toString(), body, 'the dead letter itself keeps the original bytes');
     assert.ok(!h.logs.join('').includes(secret), `logs: ${h.logs.join('')}`);
   });
+
+  it('marks the consume span before the ack, which ends it under the amqplib instrumentation', async () => {
+    const h = harness({
+      handler: async () => {
+        throw new PermanentError('customer blocked');
+      },
+    });
+    const ch = h.connect('ch1');
+    await h.start();
+    const span = await tracing.inSpan(`${QUEUE} process`, async (active) => {
+      // Like the instrumentation: the ack ends the span, later status changes are ignored.
+      const ack = ch.ack.bind(ch);
+      ch.ack = (msg) => {
+        active.end();
+        ack(msg);
+      };
+      h.deliver(JSON.stringify({ orderId: 'o-1' }), { 'x-order-id': 'o-1' });
+      await until(h.events, /ack/);
+    });
+    assert.equal(span.status.code, SpanStatusCode.ERROR, 'status set before the span ended');
+    assert.equal(span.status.message, 'rejected');
+    assert.equal(span.attributes['error.type'], 'PermanentError');
+    assert.equal(span.attributes['shopfloor.dead_letter.reason'], 'rejected');
+    assert.ok(!exportedText(span).includes('customer blocked'), `the reason text stays out of the span: ${exportedText(span)}`);
+    assert.equal(h.published[0]?.options.headers?.['x-order-id'], 'o-1', 'the dead letter keeps x-order-id');
+    assert.equal(h.published[0]?.options.headers?.[REASON_HEADER], 'customer blocked');
+  });
 });

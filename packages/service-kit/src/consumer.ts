@@ -221,8 +221,10 @@ export class Consumer<S extends z.ZodType> {
           ...republishProperties(msg),
           headers: deadLetterHeaders(headers, queue, failure.reason, new Date()),
         });
-        this.settle(channel, msg, 'ack');
+        // Before the ack: the amqplib instrumentation ends the consume span on ack/nack, and an
+        // ended span ignores its status ("Cannot execute the operation on ended Span").
         recordDeadLetter(queue, failure.reasonClass, failedWith);
+        this.settle(channel, msg, 'ack');
         this.logger.warn({ ...meta, reason: failure.reason, deadLetterQueue: deadLetterQueueName(queue) }, 'message dead-lettered');
       } else {
         this.logger.warn({ ...meta, error: failure.error, retry: failure.retry, delayMs: failure.delayMs }, 'transient failure; will retry');

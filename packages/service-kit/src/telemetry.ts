@@ -51,13 +51,18 @@ export function recordPublish(exchange: string, error?: unknown): void {
 
 /**
  * A dead-lettered message: counted by queue and bounded reason class, and its consumer span
- * marked failed (status description = the reason class) so span-derived consumer error ratios
- * see rejects.
+ * marked failed (status description = the reason class, `shopfloor.dead_letter.reason` = the
+ * class) so span-derived consumer error ratios see rejects. Call it before the message is acked:
+ * the amqplib instrumentation ends the consume span on ack.
  */
 export function recordDeadLetter(queue: string, reason: DeadLetterReason, err: unknown): void {
   get().deadLettered.add(1, { 'messaging.system': 'rabbitmq', 'messaging.destination.name': queue, reason });
+  trace.getActiveSpan()?.setAttribute(DEAD_LETTER_REASON_ATTRIBUTE, reason);
   recordServerError(err, reason);
 }
+
+/** Span attribute of a dead-lettered message's consumer span: the bounded reason class. */
+export const DEAD_LETTER_REASON_ATTRIBUTE = 'shopfloor.dead_letter.reason';
 
 /** Bounded reason classes of dead letters (the `reason` label and the span status description). */
 export type DeadLetterReason = 'invalid_message' | 'rejected' | 'retries_exhausted';

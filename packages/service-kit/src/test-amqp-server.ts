@@ -29,7 +29,12 @@ export interface FakeAmqpServer {
   close(): Promise<void>;
 }
 
-export async function startFakeAmqpServer(port = 0): Promise<FakeAmqpServer> {
+export interface FakeAmqpServerOptions {
+  /** Publishes with these routing keys are returned (basic.return, NO_ROUTE) before their ack, as by a broker with no binding. */
+  unroutable?: readonly string[];
+}
+
+export async function startFakeAmqpServer(port = 0, options: FakeAmqpServerOptions = {}): Promise<FakeAmqpServer> {
   const received: string[] = [];
   const sockets = new Set<Socket>();
   let connections = 0;
@@ -41,6 +46,13 @@ export async function startFakeAmqpServer(port = 0): Promise<FakeAmqpServer> {
     let buffer = Buffer.alloc(0);
     let greeted = false;
     const confirms = new Map<number, number>();
+    /** Per channel: an unroutable publish waiting for its content header (its properties go back in the return). */
+    const toReturn = new Map<number, { exchange: unknown; routingKey: unknown }>();
+    const ack = (channel: number): void => {
+      const tag = (confirms.get(channel) ?? 0) + 1;
+      confirms.set(channel, tag);
+      send('BasicAck', channel, { deliveryTag: tag, multiple: false });
+    };
     const send = (name: string, channel: number, fields: Record<string, unknown>): void => {
       if (!socket.destroyed) socket.write(defs.encodeMethod(id(name), channel, fields));
     };
@@ -71,6 +83,19 @@ export async function startFakeAmqpServer(port = 0): Promise<FakeAmqpServer> {
         buffer = buffer.subarray(8 + size);
         if (type === 8) {
           socket.write(Buffer.from([8, 0, 0, 0, 0, 0, 0, FRAME_END])); // heartbeat back
+          continue;
+        }
+        const returning = type === 2 ? toReturn.get(channel) : undefined;
+        if (returning !== undefined) {
+          toReturn.delete(channel);
+          const properties = defs.decode(id('BasicProperties'), payload.subarray(12));
+          send('BasicReturn', channel, { replyCode: 312, replyText: 'NO_ROUTE', ...returning });
+          const encode = defs.encodeProperties as (cls: number, ch: number, size: number, fields: Record<string, unknown>) => Buffer;
+          socket.write(encode(id('BasicProperties'), channel, 1, properties));
+          const body = Buffer.from([3, 0, 0, 0, 0, 0, 1, 0x78, FRAME_END]);
+          body.writeUInt16BE(channel, 1);
+          socket.write(body);
+          ack(channel);
           continue;
         }
         if (type !== 1) continue; // content header / body frames of a publish: already confirmed below
@@ -113,10 +138,12 @@ export async function startFakeAmqpServer(port = 0): Promise<FakeAmqpServer> {
             send('BasicQosOk', channel, {});
             break;
           case 'BasicPublish': {
-            received.push(`${name} ${String(fields.exchange)} ${String(fields.routingKey)}`);
-            const tag = (confirms.get(channel) ?? 0) + 1;
-            confirms.set(channel, tag);
-            send('BasicAck', channel, { deliveryTag: tag, multiple: false });
+            received.push(`${name} ${String(fields.exchange)} ${String(fields.routingKey)}${fields.mandatory === true ? ' mandatory' : ''}`);
+            if (options.unroutable?.includes(String(fields.routingKey))) {
+              toReturn.set(channel, { exchange: fields.exchange, routingKey: fields.routingKey });
+              continue;
+            }
+            ack(channel);
             continue;
           }
           default:
