@@ -1,12 +1,23 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { configPaths } from '../paths';
 import { LOOPBACK, ports } from '../ports';
 import { httpHealthy, tcpOpen } from '../health';
 import type { ComponentSpec } from '../types';
 
+/** compose/rabbitmq/definitions.json: guest, vhost "/", the policy shopfloor-unroutable (alternate exchange). */
+export const rabbitmqDefinitions = join(dirname(configPaths.rabbitmqConf), 'definitions.json');
+
+/** The shared rabbitmq.conf with `load_definitions` pointing at the repository's definitions file. */
+export function renderRabbitmqConf(source: string, definitions: string = rabbitmqDefinitions): string {
+  const line = /^load_definitions\s*=.*$/m;
+  if (!line.test(source)) throw new Error('compose/rabbitmq/rabbitmq.conf has no load_definitions line to rewrite');
+  return source.replace(line, `load_definitions = ${definitions}`);
+}
+
 export function rabbitmq(stateDir: string): ComponentSpec {
   const dir = join(stateDir, 'rabbitmq');
+  const conf = join(dir, 'rabbitmq.conf');
   return {
     name: 'rabbitmq',
     command: '/usr/lib/rabbitmq/bin/rabbitmq-server',
@@ -15,7 +26,7 @@ export function rabbitmq(stateDir: string): ComponentSpec {
       // Its own node, state and cookie under the stack's state directory, not /var/lib/rabbitmq.
       HOME: dir,
       RABBITMQ_NODENAME: 'shopfloor@localhost',
-      RABBITMQ_CONFIG_FILE: configPaths.rabbitmqConf,
+      RABBITMQ_CONFIG_FILE: conf,
       RABBITMQ_ENABLED_PLUGINS_FILE: configPaths.rabbitmqPlugins,
       RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
       RABBITMQ_LOG_BASE: join(dir, 'log'),
@@ -25,6 +36,9 @@ export function rabbitmq(stateDir: string): ComponentSpec {
     startTimeoutMs: 90_000,
     async prepare() {
       mkdirSync(join(dir, 'log'), { recursive: true });
+      // Rendered on every start: definitions (policy included) are re-imported at every boot, so an
+      // existing state directory gets the alternate exchange too.
+      writeFileSync(conf, renderRabbitmqConf(readFileSync(configPaths.rabbitmqConf, 'utf8')));
     },
     healthy: async () =>
       (await tcpOpen(ports.rabbitmqAmqp)) &&
