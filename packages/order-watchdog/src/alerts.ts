@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import type { Journey } from './journey';
+import type { Flag, OpenOrder } from './order';
+import { formatDuration } from './duration';
+
+/** One alert as Alertmanager's API takes it (POST /api/v2/alerts). */
+export interface AlertRecord {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  /** Set once resolved. */
+  endsAt?: string;
+  /** Until when a resolved alert is still re-sent (epoch ms). */
+  resendUntil?: number;
+}
+
+export interface Links {
+  /** Link to the order's trace (Jaeger). */
+  trace: (orderId: string) => string;
+  /** Link to the watchdog's page for the order. */
+  page: (orderId: string) => string;
+}
+
+/** Alertmanager's identity of an alert is its label set: the same labels, the same alert. */
+export function fingerprint(labels: Record<string, string>): string {
+  const text = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join('\n');
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** The alert of a flagged order: one per order and stage. */
+export function alertFor(journey: Journey, order: OpenOrder, flag: Flag, links: Links): AlertRecord {
+  const labels: Record<string, string> = {
+    alertname: 'OrderStalled',
+    journey: journey.name,
+    order_id: order.orderId,
+    stage: flag.stage,
+    awaiting: flag.awaiting,
+    reason: flag.reason,
+    severity: 'warning',
+  };
+  if (flag.service) labels.service = flag.service;
+  if (order.canary) labels.canary = 'true';
+  const stageTitle = (id: string) => journey.stages.find((s) => s.id === id)?.title ?? id;
+  return {
+    labels,
+    annotations: {
+      summary: `Order ${order.orderId} stalled after "${stageTitle(flag.stage)}" (${flag.reason.replaceAll('_', ' ')})`,
+      description:
+        `Order ${order.orderId} was accepted ${new Date(order.acceptedAt).toISOString()} and did not reach ` +
+        `"${stageTitle(flag.awaiting)}" within ${formatDuration(journey.stages.find((s) => s.id === flag.awaiting)?.deadline ?? 0)}: ${flag.detail}`,
+      trace_url: links.trace(order.orderId),
+      order_url: links.page(order.orderId),
+      runbook_url: 'docs/runbooks.md#orderstalled',
+    },
+    startsAt: new Date(flag.flaggedAt).toISOString(),
+  };
+}
+
+/** The same alert, resolved at `at`, re-sent until `resendUntil`. */
+export function resolvedAlert(alert: AlertRecord, at: number, resendForMs: number): AlertRecord {
+  return { ...alert, endsAt: new Date(at).toISOString(), resendUntil: at + resendForMs };
+}
+
+/**
+ * What to POST: every active alert with endsAt a few resend intervals ahead (Alertmanager keeps
+ * it firing while it is re-sent, and resolves it by itself if the watchdog dies), and the
+ * resolved ones still within their resend window.
+ */
+export function alertsToSend(active: AlertRecord[], resolved: AlertRecord[], now: number, resendIntervalMs: number): AlertRecord[] {
+  const endsAt = new Date(now + 4 * resendIntervalMs).toISOString();
+  return [
+    ...active.map((a) => ({ labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, endsAt })),
+    ...resolved.filter((r) => (r.resendUntil ?? 0) > now).map((r) => ({ labels: r.labels, annotations: r.annotations, startsAt: r.startsAt, endsAt: r.endsAt })),
+  ];
+}
+
+/** Drops resolved alerts whose resend window has passed. */
+export function pruneResolved(resolved: AlertRecord[], now: number): AlertRecord[] {
+  return resolved.filter((r) => (r.resendUntil ?? 0) > now);
+}
+
+export class AlertmanagerClient {
+  constructor(private readonly baseUrl: string) {}
+
+  async post(alerts: AlertRecord[]): Promise<void> {
+    if (!alerts.length) return;
+    const res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(alerts.map(({ labels, annotations, startsAt, endsAt }) => ({ labels, annotations, startsAt, endsAt, generatorURL: annotations.order_url }))),
+      signal: AbortSignal.timeout(5000),
+    });
+    const body = await res.text();
+    if (!res.ok) throw new Error(`Alertmanager answered ${res.status}: ${body.slice(0, 200)}`);
+  }
+}

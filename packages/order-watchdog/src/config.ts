@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+
+/** The watchdog's settings, all from the environment (README.md lists them). */
+export interface WatchdogConfig {
+  journeyPath: string;
+  host: string;
+  port: number;
+  stateFile: string;
+  checkIntervalMs: number;
+  batchSize: number;
+  startLookbackMs: number;
+  forgetAfterMs: number;
+  amqpUrl: string;
+  rabbitmqMetricsUrl?: string;
+  jaegerUrl?: string;
+  jaegerUiUrl?: string;
+  alertmanagerUrl?: string;
+  alertResendMs: number;
+  resolvedResendMs: number;
+  telemetryGiveUpMs: number;
+  publicUrl: string;
+  canaryIntervalMs: number;
+}
+
+function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name}=${raw} is not a number ≥ ${min}`);
+  return value;
+}
+
+function opt(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): WatchdogConfig {
+  const port = num(env, 'WATCHDOG_PORT', 8084, 0);
+  const jaegerUrl = opt(env, 'WATCHDOG_JAEGER_URL');
+  return {
+    journeyPath: opt(env, 'WATCHDOG_JOURNEY') ?? join(__dirname, '..', 'journeys', 'shopfloor.yaml'),
+    host: opt(env, 'WATCHDOG_HOST') ?? '0.0.0.0',
+    port,
+    stateFile: opt(env, 'WATCHDOG_STATE_FILE') ?? join(process.cwd(), 'order-watchdog-state.json'),
+    checkIntervalMs: num(env, 'WATCHDOG_CHECK_INTERVAL_MS', 10_000, 100),
+    batchSize: num(env, 'WATCHDOG_BATCH_SIZE', 1000, 1),
+    startLookbackMs: num(env, 'WATCHDOG_START_LOOKBACK_MS', 10 * 60_000),
+    forgetAfterMs: num(env, 'WATCHDOG_FORGET_AFTER_MS', 24 * 3_600_000, 1000),
+    amqpUrl: opt(env, 'WATCHDOG_AMQP_URL') ?? 'amqp://guest:guest@127.0.0.1:5672',
+    rabbitmqMetricsUrl: opt(env, 'WATCHDOG_RABBITMQ_METRICS_URL'),
+    jaegerUrl,
+    jaegerUiUrl: opt(env, 'WATCHDOG_JAEGER_UI_URL') ?? jaegerUrl,
+    alertmanagerUrl: opt(env, 'WATCHDOG_ALERTMANAGER_URL'),
+    alertResendMs: num(env, 'WATCHDOG_ALERT_RESEND_MS', 60_000, 100),
+    resolvedResendMs: num(env, 'WATCHDOG_RESOLVED_RESEND_MS', 15 * 60_000),
+    telemetryGiveUpMs: num(env, 'WATCHDOG_TELEMETRY_GIVE_UP_MS', 10 * 60_000),
+    publicUrl: (opt(env, 'WATCHDOG_PUBLIC_URL') ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    canaryIntervalMs: num(env, 'WATCHDOG_CANARY_INTERVAL_MS', 0),
+  };
+}

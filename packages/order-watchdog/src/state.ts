@@ -1,0 +1,62 @@
+import type { ClosedOrder, OpenOrder } from './order';
+import type { AlertRecord } from './alerts';
+
+/** Everything the watchdog must keep across a restart (saved after every check). */
+export interface WatchdogState {
+  version: 1;
+  journey: string;
+  /** The last accepted order read: the next check reads the orders after it. */
+  cursor: { at: number; id: string };
+  open: Record<string, OpenOrder>;
+  /** Recently closed orders, newest last (bounded): the page's late orders and look-ups. */
+  closed: ClosedOrder[];
+  /** Resolved alerts still re-sent to Alertmanager for a while, as Prometheus does. */
+  resolved: AlertRecord[];
+  /** Completed orders whose trace is checked once the grace period has passed. */
+  telemetryPending: { orderId: string; completedAt: number; attempts: number }[];
+  counters: Counters;
+}
+
+export interface Counters {
+  completed: number;
+  late: number;
+  /** Completed orders whose trace lacks at least one stage. */
+  telemetryIncomplete: number;
+  /** Per stage: completed orders whose trace lacks that stage's span. */
+  telemetryMissingStage: Record<string, number>;
+  /** Completed orders whose trace could not be checked (Jaeger unreachable for too long). */
+  telemetryUnchecked: number;
+  /** Open orders dropped after WATCHDOG_FORGET_AFTER_MS without completing. */
+  forgotten: number;
+  /** Orders flagged, by stage and reason (each order once per stage). */
+  flagged: Record<string, number>;
+  canarySent: number;
+  canaryFailed: number;
+  canaryCompleted: number;
+}
+
+export const CLOSED_KEPT = 500;
+
+export function emptyState(journey: string, cursorAt: number): WatchdogState {
+  return {
+    version: 1,
+    journey,
+    cursor: { at: cursorAt, id: '' },
+    open: {},
+    closed: [],
+    resolved: [],
+    telemetryPending: [],
+    counters: {
+      completed: 0,
+      late: 0,
+      telemetryIncomplete: 0,
+      telemetryMissingStage: {},
+      telemetryUnchecked: 0,
+      forgotten: 0,
+      flagged: {},
+      canarySent: 0,
+      canaryFailed: 0,
+      canaryCompleted: 0,
+    },
+  };
+}

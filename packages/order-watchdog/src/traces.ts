@@ -1,0 +1,96 @@
+import type { ErrorSpan, Unknown } from './explain';
+import type { Journey, SpanMatcher } from './journey';
+
+/** A span of a Jaeger trace, flattened. */
+export interface TraceSpan {
+  traceId: string;
+  service: string;
+  operation: string;
+  kind: string;
+  tags: Record<string, unknown>;
+  startMs: number;
+}
+
+interface JaegerTrace {
+  traceID: string;
+  spans: { traceID: string; operationName: string; processID: string; startTime: number; tags: { key: string; value: unknown }[] }[];
+  processes: Record<string, { serviceName: string }>;
+}
+
+export function flattenTraces(traces: JaegerTrace[]): TraceSpan[] {
+  return traces.flatMap((t) =>
+    t.spans.map((s) => {
+      const tags = Object.fromEntries(s.tags.map((tag) => [tag.key, tag.value]));
+      return {
+        traceId: s.traceID,
+        service: t.processes[s.processID]?.serviceName ?? '?',
+        operation: s.operationName,
+        kind: String(tags['span.kind'] ?? 'internal'),
+        tags,
+        startMs: s.startTime / 1000,
+      };
+    }),
+  );
+}
+
+export function matches(matcher: SpanMatcher, span: TraceSpan): boolean {
+  if (span.service !== matcher.service) return false;
+  if (matcher.kind && span.kind !== matcher.kind) return false;
+  for (const [key, pattern] of Object.entries(matcher.tags ?? {})) {
+    const value = span.tags[key];
+    if (value === undefined || !new RegExp(pattern).test(String(value))) return false;
+  }
+  return true;
+}
+
+/** Stages (with a span matcher) that no span of the order's traces shows. */
+export function missingStages(journey: Journey, spans: TraceSpan[]): string[] {
+  return journey.stages.filter((s) => s.span && !spans.some((span) => matches(s.span!, span))).map((s) => s.id);
+}
+
+export function isErrorSpan(span: TraceSpan): boolean {
+  return span.tags.error === true || span.tags.error === 'true' || span.tags['otel.status_code'] === 'ERROR';
+}
+
+export function firstErrorSpan(spans: TraceSpan[]): ErrorSpan | null {
+  const span = spans.filter(isErrorSpan).sort((a, b) => a.startMs - b.startMs)[0];
+  if (!span) return null;
+  const message = span.tags['otel.status_description'] ?? span.tags['error.type'] ?? span.tags['exception.message'] ?? 'error';
+  return { service: span.service, operation: span.operation, message: String(message) };
+}
+
+/** The services whose spans may hold the order id, the first stage's first. */
+export function journeyServices(journey: Journey): string[] {
+  return [...new Set(journey.stages.flatMap((s) => (s.span ? [s.span.service] : [])))];
+}
+
+/** Jaeger's query API: an order's traces by its order-id tag. */
+export class TraceFinder {
+  constructor(private readonly journey: Journey, private readonly baseUrl: string | undefined, private readonly lookback = '2h') {}
+
+  private async search(service: string, orderId: string): Promise<JaegerTrace[]> {
+    const q = new URLSearchParams({ service, tags: JSON.stringify({ [this.journey.trace.order_id_tag]: orderId }), lookback: this.lookback, limit: '20' });
+    const res = await fetch(`${this.baseUrl}/api/traces?${q}`, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`Jaeger answered ${res.status}`);
+    const body = (await res.json()) as { data: JaegerTrace[] | null };
+    return body.data ?? [];
+  }
+
+  /**
+   * The spans of every trace tagged with the order id. Searches the services in journey order and
+   * stops once every stage's span is found (usually after the first: one trace per order).
+   */
+  async spans(orderId: string): Promise<TraceSpan[] | Unknown> {
+    if (!this.baseUrl) return { unknown: 'no Jaeger URL configured (WATCHDOG_JAEGER_URL)' };
+    try {
+      const byTrace = new Map<string, JaegerTrace>();
+      for (const service of journeyServices(this.journey)) {
+        for (const t of await this.search(service, orderId)) byTrace.set(t.traceID, t);
+        if (missingStages(this.journey, flattenTraces([...byTrace.values()])).length === 0) break;
+      }
+      return flattenTraces([...byTrace.values()]);
+    } catch (err) {
+      return { unknown: `Jaeger: ${(err as Error).message}` };
+    }
+  }
+}

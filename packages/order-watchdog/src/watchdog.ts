@@ -1,0 +1,216 @@
+import { AlertmanagerClient, alertsToSend, pruneResolved, type Links } from './alerts';
+import { BrokerObserver } from './broker';
+import { sendCanary } from './canary';
+import type { WatchdogConfig } from './config';
+import { explain, queuesToObserve, type ErrorSpan, type Observations, type Unknown, isUnknown } from './explain';
+import { deadLetterQueue, type Journey } from './journey';
+import type { CheckHealth } from './metrics';
+import type { OpenOrder } from './order';
+import { RecordReader } from './records';
+import { loadState, saveState } from './state-file';
+import type { WatchdogState } from './state';
+import { firstErrorSpan, missingStages, TraceFinder } from './traces';
+import { activeAlerts, addNewOrders, applyStageRows, flagOrder, newlyOverdue, ordersMissing, settle } from './tracker';
+
+export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
+const ID_CHUNK = 1000;
+/** Most completed orders whose trace is checked per check (the rest wait for the next one). */
+const TELEMETRY_PER_CHECK = 200;
+/** Most new orders read per check (batches of WATCHDOG_BATCH_SIZE). */
+const NEW_BATCHES_PER_CHECK = 20;
+
+/** The check loop: records → progress → flags → alerts, state saved after every check. */
+export class Watchdog {
+  readonly state: WatchdogState;
+  readonly health: CheckHealth = { failures: 0, alertPostFailures: 0 };
+  readonly links: Links;
+  private readonly records: RecordReader;
+  private readonly broker: BrokerObserver;
+  private readonly traces: TraceFinder;
+  private readonly alertmanager?: AlertmanagerClient;
+  private readonly canaries = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private canaryTimer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private lastAlertPost = 0;
+  private alertsDirty = true;
+  private stopped = false;
+
+  constructor(readonly journey: Journey, readonly config: WatchdogConfig, private readonly log: Log, env: NodeJS.ProcessEnv = process.env) {
+    this.state = loadState(config.stateFile, journey.name, Date.now() - config.startLookbackMs);
+    this.records = new RecordReader(journey, env);
+    this.broker = new BrokerObserver(config.amqpUrl, config.rabbitmqMetricsUrl);
+    this.traces = new TraceFinder(journey, config.jaegerUrl);
+    if (config.alertmanagerUrl) this.alertmanager = new AlertmanagerClient(config.alertmanagerUrl);
+    const ui = config.jaegerUiUrl?.replace(/\/$/, '');
+    const firstService = journey.stages.find((s) => s.span)?.span?.service ?? '';
+    this.links = {
+      trace: (orderId) =>
+        ui ? `${ui}/search?${new URLSearchParams({ service: firstService, tags: JSON.stringify({ [journey.trace.order_id_tag]: orderId }), lookback: '2d' })}` : '',
+      page: (orderId) => `${config.publicUrl}/orders?id=${encodeURIComponent(orderId)}`,
+    };
+  }
+
+  /** The record of one stage for one order (the page's look-up of orders not followed). */
+  async lookupStage(stage: Journey['stages'][number], orderId: string): Promise<{ orderId: string; at: number }[]> {
+    return this.records.reached(stage, [orderId]);
+  }
+
+  start(): void {
+    const loop = async () => {
+      if (this.stopped) return;
+      this.running = this.checkOnce();
+      await this.running;
+      if (!this.stopped) this.timer = setTimeout(() => void loop(), this.config.checkIntervalMs);
+    };
+    void loop();
+    if (this.config.canaryIntervalMs > 0 && this.journey.canary) {
+      this.canaryTimer = setInterval(() => void this.canary(), this.config.canaryIntervalMs);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.canaryTimer);
+    await this.running;
+    await Promise.all([this.records.close(), this.broker.close()]);
+  }
+
+  private async canary(): Promise<void> {
+    try {
+      const id = await sendCanary(this.journey);
+      this.canaries.add(id);
+      const open = this.state.open[id];
+      if (open) open.canary = true;
+      this.state.counters.canarySent++;
+    } catch (err) {
+      this.state.counters.canaryFailed++;
+      this.log('warn', 'canary order failed', { error: (err as Error).message });
+    }
+  }
+
+  /** One check; failures are logged and counted (the dead-man alert watches the last success). */
+  async checkOnce(): Promise<void> {
+    const t0 = Date.now();
+    try {
+      await this.check(t0);
+      this.health.lastSuccessAt = Date.now();
+      this.health.lastDurationMs = Date.now() - t0;
+    } catch (err) {
+      this.health.failures++;
+      this.log('error', 'check failed', { error: (err as Error).message });
+    }
+    await this.postAlerts().catch((err: unknown) => {
+      this.health.alertPostFailures++;
+      this.log('warn', 'posting alerts to Alertmanager failed', { error: (err as Error).message });
+    });
+  }
+
+  private async check(now: number): Promise<void> {
+    const { journey, state } = this;
+    const accepted = journey.stages[0]!;
+    for (let i = 0; i < NEW_BATCHES_PER_CHECK; i++) {
+      const rows = await this.records.newOrders(state.cursor, this.config.batchSize);
+      addNewOrders(state, rows, accepted.id, this.canaries);
+      for (const row of rows) this.canaries.delete(row.orderId);
+      if (rows.length < this.config.batchSize) break;
+    }
+    for (const stage of journey.stages.slice(1)) {
+      if (!stage.record) continue;
+      const ids = ordersMissing(state, stage.id);
+      for (let i = 0; i < ids.length; i += ID_CHUNK) applyStageRows(state, stage.id, await this.records.reached(stage, ids.slice(i, i + ID_CHUNK)));
+    }
+    const events = settle(journey, state, now, this.links, { resolvedResendMs: this.config.resolvedResendMs, forgetAfterMs: this.config.forgetAfterMs });
+    for (const c of events.completed) if (c.late) this.log('info', 'late order completed', { orderId: c.orderId, tookMs: c.completedAt - c.acceptedAt, wasFlagged: c.flag?.reason });
+    if (events.resolved.length) this.alertsDirty = true;
+
+    const overdue = newlyOverdue(journey, state, now);
+    if (overdue.length) {
+      const obs = await this.observe(overdue);
+      for (const order of overdue) {
+        let result = explain(journey, order, obs);
+        if (result === 'trace') {
+          obs.errorSpans.set(order.orderId, await this.errorSpan(order));
+          result = explain(journey, order, obs);
+        }
+        if (!result || result === 'trace') continue;
+        flagOrder(state, order, result, now);
+        this.alertsDirty = true;
+        this.log('warn', 'order stalled', { orderId: order.orderId, stage: result.stage, awaiting: result.awaiting, reason: result.reason, detail: result.detail });
+      }
+    }
+    await this.checkTelemetry(now);
+    state.resolved = pruneResolved(state.resolved, now);
+    saveState(this.config.stateFile, state);
+  }
+
+  private async observe(orders: OpenOrder[]): Promise<Observations> {
+    const m = this.journey.messages;
+    const queues = queuesToObserve(this.journey, orders);
+    const deadLetters = new Map<string, Map<string, string> | Unknown>();
+    for (const q of queues) {
+      const dlq = deadLetterQueue(this.journey, q);
+      deadLetters.set(dlq, await this.broker.peek(dlq, m.peek_limit, m.order_id_header, m.order_id_json_field, m.reason_header));
+    }
+    const unroutable = m.unroutable_queue
+      ? await this.broker.peek(m.unroutable_queue, m.peek_limit, m.order_id_header, m.order_id_json_field, m.reason_header)
+      : ({ unknown: 'no unroutable queue configured' } as Unknown);
+    return {
+      unroutable: isUnknown(unroutable) ? unroutable : new Set(unroutable.keys()),
+      deadLetters,
+      queues: await this.broker.queueStats(queues),
+      errorSpans: new Map(),
+    };
+  }
+
+  private async errorSpan(order: OpenOrder): Promise<ErrorSpan | null | Unknown> {
+    const spans = await this.traces.spans(order.orderId);
+    return isUnknown(spans) ? spans : firstErrorSpan(spans);
+  }
+
+  /** Completed orders whose trace lacks a stage: telemetry loss, counted, never alerted. */
+  private async checkTelemetry(now: number): Promise<void> {
+    const { state } = this;
+    const grace = this.journey.trace.grace;
+    const due = state.telemetryPending.filter((p) => p.completedAt + grace <= now).slice(0, TELEMETRY_PER_CHECK);
+    if (!due.length) return;
+    const done = new Set<string>();
+    for (const p of due) {
+      const spans = await this.traces.spans(p.orderId);
+      if (isUnknown(spans)) {
+        p.attempts++;
+        if (now - p.completedAt > this.config.telemetryGiveUpMs) {
+          state.counters.telemetryUnchecked++;
+          done.add(p.orderId);
+        }
+        continue;
+      }
+      const missing = missingStages(this.journey, spans);
+      if (missing.length) {
+        state.counters.telemetryIncomplete++;
+        for (const stage of missing) state.counters.telemetryMissingStage[stage] = (state.counters.telemetryMissingStage[stage] ?? 0) + 1;
+        const closed = state.closed.find((c) => c.orderId === p.orderId);
+        if (closed) closed.telemetryMissing = missing;
+      }
+      done.add(p.orderId);
+    }
+    state.telemetryPending = state.telemetryPending.filter((p) => !done.has(p.orderId));
+  }
+
+  /** Posts on change, and every WATCHDOG_ALERT_RESEND_MS while anything is active or recently resolved. */
+  private async postAlerts(): Promise<void> {
+    if (!this.alertmanager) return;
+    const now = Date.now();
+    if (!this.alertsDirty && now - this.lastAlertPost < this.config.alertResendMs) return;
+    const alerts = alertsToSend(activeAlerts(this.journey, this.state, this.links), this.state.resolved, now, this.config.alertResendMs);
+    this.lastAlertPost = now;
+    if (!alerts.length) {
+      this.alertsDirty = false;
+      return;
+    }
+    await this.alertmanager.post(alerts);
+    this.alertsDirty = false;
+  }
+}
