@@ -29,7 +29,7 @@ export async function startOrderCreatedConsumer(base: ServiceBase, contracts: Co
         items: contract.items,
         modelKey: contract.modelKey,
       };
-      await base.broker.publish(ROUTING_KEYS.productionRequested, message);
+      await base.broker.publish(ROUTING_KEYS.productionRequested, message, { orderId: contract.orderId });
       base.logger.info({ orderId: order.orderId, contractId: contract.contractId, created }, 'contract stored; production requested');
     },
   });

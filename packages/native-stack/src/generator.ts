@@ -8,7 +8,11 @@ export interface GeneratedOrder {
   model?: { s3Key: string };
 }
 
-export function randomOrder(random: () => number = Math.random): GeneratedOrder {
+/**
+ * A valid random order. `modelKey` must be a key shop-api's POST /models issued (the shop refuses
+ * any other): with one, half the orders reference it.
+ */
+export function randomOrder(random: () => number = Math.random, modelKey?: string): GeneratedOrder {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
   const name = pick(CUSTOMERS);
   const items = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({
@@ -19,12 +23,14 @@ export function randomOrder(random: () => number = Math.random): GeneratedOrder 
     customer: { name, email: `${name.split(' ')[0]!.toLowerCase()}@example.com` },
     items,
   };
-  if (random() < 0.5) order.model = { s3Key: `models/${Math.floor(random() * 1e6)}.stl` };
+  if (random() < 0.5 && modelKey !== undefined) order.model = { s3Key: modelKey };
   return order;
 }
 
 export class OrderGenerator {
   private timer?: NodeJS.Timeout;
+  /** A small model uploaded once (POST /models), referenced by half the orders. */
+  private modelKey?: string;
   sent = 0;
   failed = 0;
 
@@ -38,12 +44,25 @@ export class OrderGenerator {
     clearInterval(this.timer);
   }
 
+  private async uploadModel(): Promise<string> {
+    const res = await fetch(`${this.shopApi}/models?name=generated.stl`, {
+      method: 'POST',
+      headers: { 'content-type': 'model/stl' },
+      body: 'solid generated\nendsolid generated\n',
+      signal: AbortSignal.timeout(5000),
+    });
+    const body = (await res.json()) as { s3Key?: string };
+    if (res.status !== 201 || typeof body.s3Key !== 'string') throw new Error(`POST /models answered ${res.status}`);
+    return body.s3Key;
+  }
+
   private async tick(): Promise<void> {
     try {
+      this.modelKey ??= await this.uploadModel();
       const res = await fetch(`${this.shopApi}/orders`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(randomOrder()),
+        body: JSON.stringify(randomOrder(Math.random, this.modelKey)),
         signal: AbortSignal.timeout(5000),
       });
       await res.arrayBuffer();

@@ -12,3 +12,4 @@ export * from './messages';
 export * from './retry';
 export * from './service';
 export * from './telemetry';
+export * from './trace-context';

@@ -5,6 +5,7 @@ import {
   type Logger,
   type OrderCreated,
   ROUTING_KEYS,
+  withStoredTraceparent,
 } from '@shopfloor/service-kit';
 import type { Order, OrderRepository } from './repository';
 
@@ -26,9 +27,12 @@ export class OrderPublisher {
     private readonly logger: Logger,
   ) {}
 
-  /** Resolves once the broker confirmed; throws BrokerUnavailableError otherwise (the order stays unpublished). */
+  /**
+   * Resolves once the broker confirmed; throws BrokerUnavailableError or UnroutableMessageError
+   * otherwise (the order stays unpublished). The message carries `x-order-id`.
+   */
   async publish(order: Order): Promise<void> {
-    await this.broker.publish(ROUTING_KEYS.orderCreated, orderCreatedMessage(order));
+    await this.broker.publish(ROUTING_KEYS.orderCreated, orderCreatedMessage(order), { orderId: order.orderId });
     try {
       await this.orders.markPublished(order.orderId);
     } catch (err) {
@@ -86,7 +90,8 @@ export class Republisher {
       const pending = await this.orders.findUnpublished(this.options.minAgeMs, this.options.batchSize ?? 100);
       for (const order of pending) {
         if (this.stopped) break;
-        await this.publisher.publish(order);
+        // In the order's own trace: the publish span is a child of the accepting request's span.
+        await withStoredTraceparent(order.traceparent, () => this.publisher.publish(order));
         published += 1;
       }
       this.streak.success();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  activeTraceparent,
   describeError,
   HttpError,
   type Logger,
@@ -8,12 +9,13 @@ import {
   rawBody,
   Router,
   setSpanAttributes,
+  ValidationError,
 } from '@shopfloor/service-kit';
 import { deriveStage, downstreamUrl, fetchDownstream } from './flow';
 import { modelKey, type ModelStore } from './models';
 import type { OrderPublisher } from './publisher';
-import type { OrderRepository } from './repository';
-import { createOrderSchema } from './schema';
+import type { ModelKeyRepository, Order, OrderRepository } from './repository';
+import { createOrderSchema, parseIdempotencyKey, requestHash } from './schema';
 
 export interface ShopRoutesDeps {
   orders: OrderRepository;
@@ -23,7 +25,17 @@ export interface ShopRoutesDeps {
   mesUrl: string;
   downstreamTimeoutMs: number;
   models: ModelStore;
+  modelKeys: ModelKeyRepository;
   modelMaxBytes: number;
+}
+
+/** The answer to POST /orders for an order: 201 once published, 202 while it waits for the republisher. */
+function orderAnswer(orderId: string, status: number): { status: number; body: { orderId: string; status: string } } {
+  return { status, body: { orderId, status: status === 201 ? 'published' : 'accepted' } };
+}
+
+function statusOf(order: Order): number {
+  return order.publishedAt === null ? 202 : 201;
 }
 
 export function shopRoutes(deps: ShopRoutesDeps): Router {
@@ -35,27 +47,63 @@ export function shopRoutes(deps: ShopRoutesDeps): Router {
     const body = req.body as unknown;
     if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpError(400, 'the request body must be the model file');
     await deps.models.put(key, body, req.get('content-type') ?? 'application/octet-stream');
+    await deps.modelKeys.record(key, body.length);
     res.status(201).json({ s3Key: key, bucket: deps.models.bucket, bytes: body.length });
   });
 
   router.post('/orders', async (req, res) => {
+    const idempotencyKey = parseIdempotencyKey(req.get('idempotency-key'));
     const input = parseOrThrow(createOrderSchema, req.body, 'invalid order', 'body');
-    const orderId = randomUUID();
-    setSpanAttributes({ 'order.id': orderId });
-    const order = await deps.orders.insert({
-      orderId,
+    const modelKey = input.model?.s3Key ?? null;
+    if (modelKey !== null && !(await deps.modelKeys.isIssued(modelKey))) {
+      throw new ValidationError('invalid order', [{ path: 'model.s3Key', message: 'unknown model key: upload the model with POST /models and use the s3Key it returns' }]);
+    }
+    const newOrder = {
+      orderId: randomUUID(),
       customer: input.customer,
       items: input.items,
-      modelKey: input.model?.s3Key ?? null,
-    });
+      modelKey,
+      // The order's trace: a later publish (republisher) continues it.
+      traceparent: activeTraceparent(),
+    };
+    let order: Order;
+    if (idempotencyKey === undefined) {
+      order = await deps.orders.insert(newOrder);
+    } else {
+      const found = await deps.orders.insertIdempotent(newOrder, idempotencyKey, requestHash(req.body));
+      if (found.kind === 'conflict') {
+        throw new HttpError(409, 'this Idempotency-Key was already used with a different request body');
+      }
+      if (found.kind === 'replay') {
+        // The same request again: the same order and answer, nothing stored or published twice.
+        setSpanAttributes({ 'order.id': found.order.orderId });
+        const answer = orderAnswer(found.order.orderId, found.responseStatus ?? statusOf(found.order));
+        res.set('Idempotent-Replayed', 'true').status(answer.status).json(answer.body);
+        return;
+      }
+      order = found.order;
+    }
+    const { orderId } = order;
+    setSpanAttributes({ 'order.id': orderId });
+    let status: number;
     try {
       await deps.publisher.publish(order);
-      res.status(201).json({ orderId, status: 'published' });
+      status = 201;
     } catch (err) {
       // Stored, not lost: the republisher publishes it once the broker is back.
       deps.logger.warn({ orderId, error: describeError(err) }, 'order stored but not yet published');
-      res.status(202).json({ orderId, status: 'accepted' });
+      status = 202;
     }
+    if (idempotencyKey !== undefined) {
+      try {
+        await deps.orders.recordIdempotentResponse(idempotencyKey, status);
+      } catch (err) {
+        // A retry then derives the answer from the order's state (201 once published, else 202).
+        deps.logger.warn({ orderId, error: describeError(err) }, 'idempotent answer not recorded');
+      }
+    }
+    const answer = orderAnswer(orderId, status);
+    res.status(answer.status).json(answer.body);
   });
 
   router.get('/orders/:id', async (req, res) => {

@@ -2,7 +2,7 @@ import { runMain, serveHttp, startService } from '@shopfloor/service-kit';
 import { loadShopConfig } from './config';
 import { ModelStore } from './models';
 import { OrderPublisher, Republisher } from './publisher';
-import { MIGRATION, OrderRepository } from './repository';
+import { MIGRATION, ModelKeyRepository, OrderRepository } from './repository';
 import { shopRoutes } from './routes';
 
 runMain(async () => {
@@ -42,6 +42,7 @@ runMain(async () => {
         mesUrl: config.MES_URL,
         downstreamTimeoutMs: config.SHOP_DOWNSTREAM_TIMEOUT_MS,
         models,
+        modelKeys: new ModelKeyRepository(base.pool),
         modelMaxBytes: config.SHOP_MODEL_MAX_BYTES,
       }),
     );
