@@ -45,3 +45,14 @@ test('relative rule files resolve against the original config folder', () => {
   const rendered = parse(renderForLoopback('rule_files: ["rules/*.yml"]\n', '/etc/prom'));
   assert.deepEqual(rendered.rule_files, ['/etc/prom/rules/*.yml']);
 });
+
+test('basic_auth (compose only: its password files exist there) is dropped from every scrape job and Alertmanager', () => {
+  const source = readFileSync(configPaths.prometheus, 'utf8');
+  type Client = { job_name?: string; basic_auth?: unknown };
+  const clients = (c: { scrape_configs: Client[]; alerting: { alertmanagers: Client[] } }) => [...c.scrape_configs, ...c.alerting.alertmanagers];
+  const original = clients(parse(source));
+  assert.ok(original.some((c) => c.basic_auth), 'the shipped config authenticates to Prometheus and Alertmanager (compose)');
+  for (const c of clients(parse(renderForLoopback(source, dirname(configPaths.prometheus))))) {
+    assert.equal(c.basic_auth, undefined, `${c.job_name ?? 'alertmanager'} still has basic_auth`);
+  }
+});

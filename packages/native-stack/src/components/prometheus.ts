@@ -7,10 +7,11 @@ import { httpHealthy } from '../health';
 import type { ComponentSpec } from '../types';
 
 interface StaticConfig { targets?: string[] }
+interface HttpClient { static_configs?: StaticConfig[]; basic_auth?: unknown }
 interface PromConfig {
   global?: { evaluation_interval?: string };
-  scrape_configs?: { static_configs?: StaticConfig[] }[];
-  alerting?: { alertmanagers?: { static_configs?: StaticConfig[] }[] };
+  scrape_configs?: HttpClient[];
+  alerting?: { alertmanagers?: HttpClient[] };
   rule_files?: string[];
 }
 
@@ -21,8 +22,10 @@ export interface PrometheusRenderOptions {
 
 /**
  * The native stack's view of the one Prometheus config: every target host (scrape and
- * Alertmanager) becomes loopback (ports are identical, docs/ports.md) and rule files resolve
- * against the original folder.
+ * Alertmanager) becomes loopback (ports are identical, docs/ports.md), rule files resolve
+ * against the original folder, and basic_auth blocks are dropped: in compose, Prometheus and
+ * Alertmanager require a password (their web.config.file, compose/auth/render.sh) whose files
+ * exist only there; natively both listen on 127.0.0.1 without authentication.
  */
 export function renderForLoopback(source: string, sourceDir: string, opts: PrometheusRenderOptions = {}): string {
   const config = parse(source) as PromConfig;
@@ -30,8 +33,12 @@ export function renderForLoopback(source: string, sourceDir: string, opts: Prome
   const rewrite = (sc: StaticConfig) => {
     sc.targets = sc.targets?.map((t) => `${LOOPBACK}:${t.slice(t.lastIndexOf(':') + 1)}`);
   };
-  config.scrape_configs?.forEach((job) => job.static_configs?.forEach(rewrite));
-  config.alerting?.alertmanagers?.forEach((am) => am.static_configs?.forEach(rewrite));
+  const loopback = (client: HttpClient) => {
+    client.static_configs?.forEach(rewrite);
+    delete client.basic_auth;
+  };
+  config.scrape_configs?.forEach(loopback);
+  config.alerting?.alertmanagers?.forEach(loopback);
   config.rule_files = config.rule_files?.map((f) => (isAbsolute(f) ? f : resolve(sourceDir, f)));
   return stringify(config);
 }
