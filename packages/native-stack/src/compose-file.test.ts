@@ -1,0 +1,331 @@
+/**
+ * compose/docker-compose.yaml, the file Docker users run, checked without Docker (no registry is
+ * reachable here and compose is not installed): published ports, pinned images, health checks,
+ * restart policies, start order, secrets without defaults, mounted files, and the configs the
+ * compose stack adds (Prometheus/Alertmanager web config, the Collector's OTLP auth overlay,
+ * RabbitMQ definitions) checked by the real tools: promtool and the built Collector.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { configPaths, repoRoot } from './paths';
+
+const run = promisify(execFile);
+const composeDir = join(repoRoot, 'compose');
+const composeFile = join(composeDir, 'docker-compose.yaml');
+const composeSource = readFileSync(composeFile, 'utf8');
+/** The compose file without its comments (which quote variables and commands as examples). */
+const composeText = composeSource.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n');
+
+type Dep = { condition?: string };
+interface Service {
+  image?: string;
+  build?: string | { context: string; dockerfile?: string };
+  command?: string[] | string;
+  environment?: Record<string, string | number | boolean> | string[];
+  volumes?: (string | { type?: string; source?: string; target: string })[];
+  ports?: (string | { published?: string | number; target: number; host_ip?: string })[];
+  depends_on?: string[] | Record<string, Dep>;
+  healthcheck?: { test?: string[] | string; disable?: boolean };
+  restart?: string;
+  mem_limit?: string;
+  deploy?: { resources?: { limits?: { memory?: string } } };
+}
+const compose = parse(composeSource, { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const services = Object.entries(compose.services);
+
+/** Services that run once and exit (others wait for them with service_completed_successfully). */
+const oneShots = new Set(
+  services.flatMap(([, s]) =>
+    s.depends_on && !Array.isArray(s.depends_on)
+      ? Object.entries(s.depends_on).filter(([, d]) => d.condition === 'service_completed_successfully').map(([n]) => n)
+      : [],
+  ),
+);
+
+const BIND = '${SHOPFLOOR_BIND:-127.0.0.1}';
+/** What may be published: the UIs, the services' APIs, OTLP (authenticated), VictoriaLogs' UI (loopback only). */
+const PUBLISHABLE = new Set([3000, 9090, 9093, 16686, 9001, 8081, 8082, 8083, 4317, 4318, 9428]);
+
+test('every published port listens on the bind-address variable (default 127.0.0.1) or on 127.0.0.1, and only UIs, APIs and OTLP are published', () => {
+  let published = 0;
+  for (const [name, s] of services) {
+    for (const p of s.ports ?? []) {
+      assert.equal(typeof p, 'string', `${name}: use the short port syntax "${BIND}:host:container"`);
+      const spec = p as string;
+      const m = /^(.*):(\d+):(\d+)(\/tcp)?$/.exec(spec);
+      assert.ok(m, `${name}: port "${spec}" names no host address`);
+      const [, host, , container] = m;
+      assert.ok(host === BIND || host === '127.0.0.1', `${name}: port "${spec}" binds ${host}, not ${BIND}`);
+      assert.ok(PUBLISHABLE.has(Number(container)), `${name}: port ${container} is neither a UI, a service API nor OTLP`);
+      published++;
+    }
+  }
+  assert.ok(published >= 10, `only ${published} ports published`);
+  for (const internal of ['postgres', 'rabbitmq', 'jaeger', 'node-exporter', 'postgres-exporter', 'alert-webhook']) {
+    assert.deepEqual(compose.services[internal]?.ports ?? [], [], `${internal} must not be published`);
+  }
+});
+
+test('every image is pinned: a tag that is neither latest nor a bare major version; built images are named', () => {
+  for (const [name, s] of services) {
+    if (!s.image) {
+      assert.ok(s.build, `${name}: neither image nor build`);
+      continue;
+    }
+    const lastSlash = s.image.lastIndexOf('/');
+    const colon = s.image.indexOf(':', lastSlash + 1);
+    assert.ok(colon > 0, `${name}: image ${s.image} has no tag`);
+    const tag = s.image.slice(colon + 1).split('@')[0]!;
+    assert.notEqual(tag, 'latest', `${name}: image ${s.image}`);
+    if (s.build || services.some(([, o]) => o.build && o.image === s.image)) continue; // built here
+    assert.match(tag, /\d/, `${name}: image ${s.image} has no version in its tag`);
+    assert.doesNotMatch(tag, /^v?\d+(-[a-z0-9.]+)?$/, `${name}: image ${s.image} is pinned to a major version only`);
+  }
+  for (const dockerfile of ['compose/services/Dockerfile', 'otel-collector/Dockerfile', 'compose/victorialogs/Dockerfile']) {
+    const file = join(repoRoot, dockerfile);
+    if (!existsSync(file)) continue;
+    for (const [, image] of readFileSync(file, 'utf8').matchAll(/^FROM\s+(\S+)/gim)) {
+      assert.match(image!, /:[^:/]+$/, `${dockerfile}: FROM ${image} has no tag`);
+      assert.doesNotMatch(image!, /:latest$/, `${dockerfile}: FROM ${image}`);
+    }
+  }
+});
+
+test('every long-running service has a health check, a restart policy and a memory limit; one-shot services restart on failure', () => {
+  for (const [name, s] of services) {
+    const memory = s.mem_limit ?? s.deploy?.resources?.limits?.memory;
+    assert.ok(memory, `${name}: no memory limit`);
+    if (oneShots.has(name)) {
+      assert.equal(s.restart, 'on-failure', `${name} runs once: restart on-failure, not always`);
+      continue;
+    }
+    assert.ok(s.healthcheck?.test && !s.healthcheck.disable, `${name}: no health check`);
+    assert.ok(s.restart === 'unless-stopped' || s.restart === 'always', `${name}: restart policy ${s.restart}`);
+  }
+});
+
+test('every depends_on waits for the dependency to be healthy (or, for a one-shot, to have succeeded)', () => {
+  for (const [name, s] of services) {
+    if (!s.depends_on) continue;
+    assert.ok(!Array.isArray(s.depends_on), `${name}: depends_on as a list starts it before its dependencies are ready`);
+    for (const [dep, d] of Object.entries(s.depends_on)) {
+      assert.ok(compose.services[dep], `${name} depends on an unknown service ${dep}`);
+      const expected = oneShots.has(dep) ? 'service_completed_successfully' : 'service_healthy';
+      if (expected === 'service_healthy') assert.ok(compose.services[dep]!.healthcheck?.test, `${dep} has no health check to wait for`);
+      assert.equal(d.condition, expected, `${name} -> ${dep}`);
+    }
+  }
+});
+
+const SECRET = /(PASSWORD|PASS|SECRET|TOKEN|_KEYS?|_KEY_ID)$/;
+test('secrets have no default: every secret-like variable is ${VAR:?message}, and no credential is written literally', () => {
+  const interpolations = [...composeText.matchAll(/\$\{([A-Z0-9_]+)(:?[-?+])?([^}]*)\}/g)];
+  const secretVars = new Set<string>();
+  for (const [whole, variable, op] of interpolations) {
+    if (!SECRET.test(variable!)) continue;
+    secretVars.add(variable!);
+    assert.equal(op, ':?', `${whole}: a secret must be required (\${${variable}:?message}), not defaulted`);
+  }
+  for (const expected of ['POSTGRES_PASSWORD', 'RABBITMQ_PASSWORD', 'S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID', 'OTLP_TOKEN', 'PROMETHEUS_PASSWORD', 'ALERTMANAGER_PASSWORD', 'JAEGER_UI_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'MES_PARTNER_KEYS']) {
+    assert.ok(secretVars.has(expected), `${expected} is not read from the environment`);
+  }
+  for (const [name, s] of services) {
+    const env = Array.isArray(s.environment)
+      ? Object.fromEntries(s.environment.map((e) => [e.split('=')[0], e.slice(e.indexOf('=') + 1)]))
+      : (s.environment ?? {});
+    for (const [key, raw] of Object.entries(env)) {
+      const value = String(raw);
+      if (SECRET.test(key) || /(PASSWORD|SECRET)/.test(key)) {
+        assert.match(value, /^\$\{[A-Z0-9_]+:\?[^}]*\}$/, `${name}: ${key} must come from the environment only`);
+      }
+      // user:password@ in a URL: the password part must be a required variable.
+      for (const [, userinfo] of value.matchAll(/:\/\/([^/@\s]*)@/g)) {
+        const password = userinfo!.slice(userinfo!.indexOf(':', userinfo!.startsWith('${') ? userinfo!.indexOf('}') : 0) + 1);
+        assert.match(password, /^\$\{[A-Z0-9_]+:\?[^}]*\}$/, `${name}: ${key} has a literal password in ${value}`);
+      }
+    }
+  }
+  assert.doesNotMatch(composeText, /guest:guest|shopfloor-dev|dev-key/, 'a known development credential is left in the compose file');
+});
+
+test('compose/.env.example documents every required variable; compose/.env is git-ignored', async () => {
+  const example = readFileSync(join(composeDir, '.env.example'), 'utf8');
+  const required = new Set([...composeText.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1]!));
+  for (const v of required) assert.match(example, new RegExp(`^${v}=`, 'm'), `.env.example does not document ${v}`);
+  for (const [, v, value] of example.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)) {
+    if (SECRET.test(v!) && v !== 'S3_ACCESS_KEY_ID') assert.equal(value, '', `.env.example ships a value for the secret ${v}`);
+  }
+  const { stdout } = await run('git', ['check-ignore', 'compose/.env'], { cwd: repoRoot });
+  assert.equal(stdout.trim(), 'compose/.env');
+});
+
+test('every file or folder mounted from the repository exists, and so do build contexts and Dockerfiles', () => {
+  const checked: string[] = [];
+  for (const [name, s] of services) {
+    for (const v of s.volumes ?? []) {
+      const source = typeof v === 'string' ? v.split(':')[0]! : (v.source ?? '');
+      if (!source.startsWith('.')) continue; // named volumes and host paths
+      assert.ok(existsSync(resolve(composeDir, source)), `${name}: ${source} does not exist`);
+      checked.push(source);
+    }
+    if (s.build) {
+      const context = typeof s.build === 'string' ? s.build : s.build.context;
+      const dockerfile = typeof s.build === 'string' ? 'Dockerfile' : (s.build.dockerfile ?? 'Dockerfile');
+      assert.ok(existsSync(join(resolve(composeDir, context), dockerfile)), `${name}: ${context}/${dockerfile} does not exist`);
+    }
+  }
+  assert.ok(checked.length >= 15, `only ${checked.length} mounts checked`);
+  for (const v of services.flatMap(([, s]) => s.volumes ?? [])) {
+    const source = typeof v === 'string' ? v.split(':')[0]! : (v.source ?? '');
+    if (!source.startsWith('.') && !source.startsWith('/')) assert.ok(compose.volumes && source in compose.volumes, `named volume ${source} is not declared`);
+  }
+});
+
+test('node_exporter reads the host read-only, without the host PID namespace or host network', () => {
+  const ne = compose.services['node-exporter']!;
+  for (const v of ne.volumes ?? []) {
+    assert.equal(typeof v, 'string');
+    const [source, , mode] = (v as string).split(':');
+    assert.ok(['/proc', '/sys', '/'].includes(source!), `node-exporter mounts ${source}`);
+    assert.match(mode ?? '', /\bro\b/, `node-exporter mounts ${source} writable`);
+  }
+  assert.equal((ne as Record<string, unknown>).pid, undefined);
+  assert.equal((ne as Record<string, unknown>).network_mode, undefined);
+});
+
+test('the services share one image and pick the service with command; they send the OTLP token', () => {
+  const apis = ['shop-api', 'crm-api', 'mes-api'];
+  const images = new Set(apis.map((n) => compose.services[n]!.image));
+  assert.equal(images.size, 1, `one image for ${apis.join(', ')}`);
+  assert.equal(apis.filter((n) => compose.services[n]!.build).length, 1, 'one of them builds it');
+  for (const n of apis) {
+    const s = compose.services[n]!;
+    assert.deepEqual(s.command, [`packages/${n}/dist/server.js`]);
+    const env = s.environment as Record<string, string>;
+    assert.equal(env.OTEL_EXPORTER_OTLP_HEADERS, 'Authorization=Bearer%20${OTLP_TOKEN:?set OTLP_TOKEN in compose/.env (see .env.example)}');
+  }
+});
+
+// ---- The credentials compose renders at start (compose/auth/render.sh) --------------------
+
+/** bcrypt("test"), the Prometheus documentation's example hash. */
+const TEST_HASH = '$2b$12$hNf2lSsxfm0.i4a.1kVpSOVyBCfIB51VRjgBUyv6kdnyTlgWj81Ay';
+
+async function renderAuth(env: Record<string, string>): Promise<{ dir: string; out: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'shopfloor-auth-'));
+  const bin = join(dir, 'bin');
+  const out = join(dir, 'auth');
+  // Stands in for `caddy hash-password` (the Caddy image's tool; not installed here).
+  await run('mkdir', ['-p', bin]);
+  writeFileSync(join(bin, 'caddy'), `#!/bin/sh\nprintf '%s\\n' '${TEST_HASH}'\n`);
+  chmodSync(join(bin, 'caddy'), 0o755);
+  await run('sh', [join(composeDir, 'auth', 'render.sh')], {
+    env: { PATH: `${bin}:${process.env.PATH}`, AUTH_DIR: out, ...env },
+  });
+  return { dir, out };
+}
+
+test('render.sh: Prometheus and Alertmanager web configs pass promtool check web-config; every file Prometheus reads is rendered', async () => {
+  const { dir, out } = await renderAuth({ PROMETHEUS_PASSWORD: 'test', ALERTMANAGER_PASSWORD: 'test', JAEGER_UI_PASSWORD: 'test' });
+  try {
+    const files = readdirSync(out).sort();
+    assert.deepEqual(files, [
+      'alertmanager-client.yml', 'alertmanager-web.yml', 'alertmanager.password',
+      'jaeger-basic-auth.caddy', 'prometheus-client.yml', 'prometheus-web.yml', 'prometheus.password',
+    ]);
+    try {
+      await run('/usr/bin/promtool', ['check', 'web-config', join(out, 'prometheus-web.yml'), join(out, 'alertmanager-web.yml')]);
+    } catch (err) {
+      const e = err as { code?: string; stdout?: string; stderr?: string };
+      if (e.code === 'ENOENT') assert.fail('/usr/bin/promtool is missing: run `npm run setup` (Debian package prometheus)');
+      assert.fail(`promtool check web-config failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    }
+    assert.equal(readFileSync(join(out, 'prometheus.password'), 'utf8'), 'test');
+    assert.equal(parse(readFileSync(join(out, 'prometheus-web.yml'), 'utf8')).basic_auth_users.shopfloor, TEST_HASH);
+    assert.match(readFileSync(join(out, 'jaeger-basic-auth.caddy'), 'utf8'), /^basic_auth \{\n\tshopfloor \$2b\$12\$\S+\n\}\n$/);
+    // Every password file and username Prometheus uses (compose/prometheus/prometheus.yml) is rendered.
+    const prom = parse(readFileSync(configPaths.prometheus, 'utf8'));
+    const clients = [...prom.scrape_configs, ...prom.alerting.alertmanagers].filter((c: { basic_auth?: unknown }) => c.basic_auth);
+    assert.ok(clients.length >= 3);
+    for (const { basic_auth: auth } of clients as { basic_auth: { username: string; password_file: string } }[]) {
+      assert.equal(auth.username, 'shopfloor');
+      assert.equal(dirname(auth.password_file), '/etc/shopfloor-auth');
+      assert.ok(files.includes(auth.password_file.slice('/etc/shopfloor-auth/'.length)), `${auth.password_file} is not rendered`);
+    }
+    // ... and so are the files compose's command lines and health checks name.
+    for (const [, file] of composeText.matchAll(/\/etc\/shopfloor-auth\/([\w.-]+)/g)) {
+      assert.ok(files.includes(file!) || file === 'rabbitmq-definitions.json', `compose names /etc/shopfloor-auth/${file}, which is not rendered`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('render.sh refuses to run without the passwords', async () => {
+  await assert.rejects(renderAuth({ PROMETHEUS_PASSWORD: 'x', ALERTMANAGER_PASSWORD: 'x' }), /JAEGER_UI_PASSWORD/);
+});
+
+// ---- RabbitMQ: the shared definitions with the user from .env ------------------------------
+
+test('render-definitions.js: RabbitMQ password hashes in the broker\'s own format; shared definitions kept, guest replaced', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { rabbitPasswordHash, render } = require(join(composeDir, 'rabbitmq', 'render-definitions.js')) as {
+    rabbitPasswordHash(password: string, salt?: Buffer): string;
+    render(defs: Record<string, unknown[]>, user: string, password: string): Record<string, { name?: string; user?: string; password_hash?: string }[]>;
+  };
+  const shared = JSON.parse(readFileSync(join(composeDir, 'rabbitmq', 'definitions.json'), 'utf8'));
+  // The shared file's guest hash was made by RabbitMQ (rabbitmqctl hash_password guest): same salt, same hash.
+  const guest = shared.users.find((u: { name: string }) => u.name === 'guest');
+  if (guest) assert.equal(rabbitPasswordHash('guest', Buffer.from(guest.password_hash, 'base64').subarray(0, 4)), guest.password_hash);
+  const defs = render(shared, 'shop', 'pa55');
+  assert.deepEqual(defs.users!.map((u) => u.name), ['shop']);
+  assert.ok(defs.permissions!.every((p) => p.user === 'shop'));
+  const raw = Buffer.from(defs.users![0]!.password_hash!, 'base64');
+  assert.deepEqual(raw.subarray(4), createHash('sha256').update(Buffer.concat([raw.subarray(0, 4), Buffer.from('pa55')])).digest());
+  for (const key of ['vhosts', 'policies', 'exchanges', 'queues', 'bindings']) assert.deepEqual(defs[key], shared[key], key);
+  assert.match(readFileSync(join(composeDir, 'rabbitmq', 'compose.conf'), 'utf8'), /^load_definitions = \/etc\/shopfloor-auth\/rabbitmq-definitions\.json$/m);
+});
+
+// ---- The Collector with the compose overlay ------------------------------------------------
+
+/** The binary build-collector.sh caches for the current manifest (keyed by its sha256). */
+function collectorBinary(): string {
+  const manifest = readFileSync(join(repoRoot, 'otel-collector', 'builder-config.yaml'));
+  const key = createHash('sha256').update(manifest).digest('hex').slice(0, 12);
+  const cache = process.env.SHOPFLOOR_CACHE_DIR || join(homedir(), '.cache', 'shopfloor');
+  const bin = join(cache, `otelcol-shopfloor-${key}`, 'otelcol-shopfloor');
+  if (!existsSync(bin)) assert.fail(`${bin} is missing: run \`npm run setup\` (it builds the Collector from otel-collector/builder-config.yaml)`);
+  return bin;
+}
+
+const overlayArgs = ['validate', '--config', configPaths.collector, '--config', join(repoRoot, 'otel-collector', 'config-auth.yaml')];
+
+test('the Collector validates config.yaml + config-auth.yaml with OTLP_TOKEN set, and refuses without it', async () => {
+  const bin = collectorBinary();
+  await run(bin, overlayArgs, { env: { ...process.env, OTLP_TOKEN: 'a-test-token' } }).catch((e: { stderr?: string }) =>
+    assert.fail(`validate with the overlay failed:\n${e.stderr}`),
+  );
+  const env = { ...process.env };
+  delete env.OTLP_TOKEN;
+  await assert.rejects(run(bin, overlayArgs, { env }), /bearer token/);
+  // config.yaml alone (the native stack) still validates.
+  await run(bin, ['validate', '--config', configPaths.collector]);
+});
+
+test('the overlay keeps every extension of config.yaml (lists are replaced on merge) and authenticates both OTLP protocols', () => {
+  const base = parse(readFileSync(configPaths.collector, 'utf8'));
+  const overlay = parse(readFileSync(join(repoRoot, 'otel-collector', 'config-auth.yaml'), 'utf8'));
+  for (const ext of base.service.extensions) assert.ok(overlay.service.extensions.includes(ext), `config-auth.yaml drops ${ext}`);
+  for (const proto of ['grpc', 'http']) {
+    assert.ok(overlay.extensions[overlay.receivers.otlp.protocols[proto].auth.authenticator], `${proto}: authenticator not defined`);
+  }
+  const collector = compose.services['otel-collector']!;
+  assert.deepEqual(collector.command, ['--config=/etc/otelcol/config.yaml', '--config=/etc/otelcol/config-auth.yaml']);
+});
