@@ -3,3 +3,7 @@
 CREATE DATABASE shop;
 CREATE DATABASE crm;
 CREATE DATABASE mes;
+
+-- The order watchdog's read-only role (idempotent; the native stack also runs it on every start
+-- of the watchdog, for data directories initialized before the role existed).
+\ir watchdog-role.sql

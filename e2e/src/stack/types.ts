@@ -13,6 +13,8 @@ export interface StackUpOptions {
    * The rule files, thresholds and `for:` durations stay the shipped ones.
    */
   fastAlerting?: boolean;
+  /** Extra environment of the order watchdog (a journey with short deadlines, a faster check). */
+  watchdogEnv?: Record<string, string>;
 }
 
 /** What the scenarios need from a running stack; implemented natively today, by containers later. */

@@ -65,6 +65,8 @@ declare -A need=(
   [/usr/sbin/mariadbd]=mariadb-server
   [/usr/bin/mariadb-install-db]=mariadb-server
   [/usr/bin/mariadb]=mariadb-server
+  # The headless browser of the order watchdog's page tests (playwright-core drives it; no browser download).
+  [/usr/bin/chromium]=chromium
 )
 missing=()
 for bin in "${!need[@]}"; do

@@ -23,6 +23,7 @@ async function start(): Promise<void> {
       `  Jaeger API      ${e.jaeger}/api/services   (traces: /api/traces?service=shop-api)`,
       `  Prometheus UI   ${e.prometheus}/graph   (alerts: ${e.prometheus}/alerts)`,
       `  Alertmanager    ${e.alertmanager}   (notifications: ${stack.logDir}/alert-webhook.log)`,
+      `  Where is my order? ${e.orderWatchdog}/   (order watchdog: stalled and late orders, /metrics)`,
       `  Span metrics    ${e.collectorSpanMetrics}`,
       `  Redis           ${e.redisUrl}`,
       `  MariaDB         ${e.mysqlUrl.replace(/:[^:@/]*@/, '@')}   (password: ${stack.stateDir}/mariadb/password)`,

@@ -30,6 +30,7 @@ export const ports = {
   crmApiMetrics: 9462,
   mesApi: 8083,
   mesApiMetrics: 9463,
+  orderWatchdog: 8084,
 } as const;
 
 export const LOOPBACK = '127.0.0.1';

@@ -12,6 +12,7 @@ import { amqpUrl, rabbitmq } from './components/rabbitmq';
 import { redis, redisUrl } from './components/redis';
 import { service, serviceMetricsUrl, serviceNames, serviceUrl } from './components/services';
 import { victoriaLogs, victoriaLogsUrl } from './components/victorialogs';
+import { orderWatchdog, orderWatchdogUrl } from './components/order-watchdog';
 import { readTools, repoRoot } from './paths';
 import { LOOPBACK, ports } from './ports';
 import { claimStateDir } from './state-lock';
@@ -26,6 +27,8 @@ export interface StackOptions {
   fresh?: boolean;
   /** Extra environment per service (the services' fault-injection hooks, for tests). */
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Extra environment of the order watchdog (tests: a journey with short deadlines, a faster check). */
+  watchdogEnv?: Record<string, string>;
   /** Alerting for tests: where notifications go and how fast; the rule files stay the shipped ones. */
   alerting?: AlertingOptions;
   log?: (line: string) => void;
@@ -54,6 +57,8 @@ const WAVES: string[][] = [
   ['postgres', 'rabbitmq', 'minio', 'redis', 'mariadb', 'victorialogs'],
   ['jaeger', 'prometheus', 'otel-collector', 'alertmanager', 'alert-webhook', 'node-exporter', 'postgres-exporter'],
   serviceNames,
+  // Checks the services' records and queues, and sends its canary order to the shop.
+  ['order-watchdog'],
 ];
 
 /**
@@ -65,6 +70,7 @@ const WAVES: string[][] = [
  */
 export const RESTARTED_ON_CRASH: readonly string[] = [
   ...serviceNames,
+  'order-watchdog',
   'otel-collector',
   'jaeger',
   'prometheus',
@@ -110,6 +116,7 @@ export class NativeStack {
       nodeExporter(),
       postgresExporter(),
       ...serviceNames.map((name) => service(name, opts.serviceEnv?.[name])),
+      orderWatchdog(stack.stateDir, opts.watchdogEnv),
     ];
     for (const spec of specs) stack.procs.set(spec.name, stack.manage(spec));
     try {
@@ -136,6 +143,7 @@ export class NativeStack {
       nodeExporterMetrics: `http://${LOOPBACK}:${ports.nodeExporter}/metrics`,
       postgresExporterMetrics: `http://${LOOPBACK}:${ports.postgresExporter}/metrics`,
       victoriaLogs: victoriaLogsUrl,
+      orderWatchdog: orderWatchdogUrl,
       serviceMetrics: Object.fromEntries(serviceNames.map((n) => [n, serviceMetricsUrl(n)])) as Record<ServiceName, string>,
       databaseUrl,
       amqpUrl,

@@ -39,6 +39,8 @@ export interface StackEndpoints {
    * `/select/vmui/`, OTLP logs in on `/insert/opentelemetry/v1/logs`.
    */
   victoriaLogs: string;
+  /** The order watchdog: its page ("Where is my order?"), /api/..., /metrics. */
+  orderWatchdog: string;
   /** Each service's Prometheus endpoint (the preload's /metrics). */
   serviceMetrics: Record<ServiceName, string>;
   databaseUrl: (db: 'shop' | 'crm' | 'mes') => string;

@@ -11,6 +11,8 @@ CREATE TABLE IF NOT EXISTS orders (
   published_at timestamptz NULL
 );
 CREATE INDEX IF NOT EXISTS orders_unpublished_idx ON orders (created_at) WHERE published_at IS NULL;
+-- The order watchdog reads new orders by (created_at, id) after its cursor: packages/order-watchdog.
+CREATE INDEX IF NOT EXISTS orders_created_at_idx ON orders (created_at, id);
 -- W3C traceparent of the request that accepted the order: a later publish continues its trace.
 ALTER TABLE orders ADD COLUMN IF NOT EXISTS traceparent text NULL;
 -- Idempotency-Key of POST /orders: one order per key; request_hash = SHA-256 of the canonical JSON body.

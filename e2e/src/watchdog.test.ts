@@ -1,0 +1,229 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { chromium, type Browser } from 'playwright-core';
+import { repoRoot } from '@shopfloor/native-stack';
+import { requestJson } from './clients/http';
+import { eventually } from './eventually';
+import { placeOrder } from './orders';
+import { stackUp, type Stack } from './stack';
+
+/**
+ * The order watchdog against real faults, each injected into FAULTY orders among normal traffic:
+ * every faulty order is flagged exactly once, at the right stage with the right reason, within
+ * 120 s of its acceptance; no healthy order is flagged. The journey is the shipped one with short
+ * deadlines (the shipped file keeps the 2-minute budget), the watchdog checks every second.
+ */
+const FAULTY = 20;
+const DETECTION_BUDGET_MS = 120_000;
+
+interface Flag { stage: string; awaiting: string; reason: string; detail: string; flaggedAt: number }
+interface Stalled { orderId: string; acceptedAt: number; flag?: Flag }
+interface Closed { orderId: string; acceptedAt: number; completedAt: number; late: boolean; flag?: Flag }
+interface AmAlert { labels: Record<string, string>; startsAt: string; status: { state: string } }
+
+/** The shipped journey with deadlines of seconds, written to a temporary file. */
+function fastJourney(): string {
+  const journey = parse(readFileSync(join(repoRoot, 'packages', 'order-watchdog', 'journeys', 'shopfloor.yaml'), 'utf8')) as {
+    stages: { id: string; deadline?: string }[];
+    trace: { grace: string };
+  };
+  const deadlines: Record<string, string> = { published: '6s', contract: '10s', 'production-requested': '12s', job: '15s' };
+  for (const stage of journey.stages) if (deadlines[stage.id]) stage.deadline = deadlines[stage.id];
+  journey.trace.grace = '5s';
+  const path = join(mkdtempSync(join(tmpdir(), 'watchdog-e2e-')), 'shopfloor-fast.yaml');
+  writeFileSync(path, stringify(journey));
+  return path;
+}
+
+describe('order watchdog: stalled orders found with stage and reason', { concurrency: false }, () => {
+  let stack: Stack;
+  let wd: string;
+  const healthy = new Set<string>();
+  /** Every flag the test saw, per order (the watchdog must never flag an order twice at one stage). */
+  const seen = new Map<string, Flag[]>();
+
+  before(async () => {
+    stack = await stackUp({
+      watchdogEnv: {
+        WATCHDOG_JOURNEY: fastJourney(),
+        WATCHDOG_CHECK_INTERVAL_MS: '1000',
+        WATCHDOG_ALERT_RESEND_MS: '5000',
+        WATCHDOG_CANARY_INTERVAL_MS: '0',
+        WATCHDOG_START_LOOKBACK_MS: '0',
+      },
+    });
+    wd = stack.endpoints.orderWatchdog;
+  });
+
+  after(async () => {
+    await stack?.down();
+  });
+
+  async function stalled(): Promise<{ stalled: Stalled[]; late: Closed[] }> {
+    const res = await requestJson<{ stalled: Stalled[]; late: Closed[] }>(`${wd}/api/stalled`);
+    assert.equal(res.status, 200);
+    for (const s of res.body.stalled) {
+      const flags = seen.get(s.orderId) ?? [];
+      if (!flags.some((f) => f.flaggedAt === s.flag!.flaggedAt && f.stage === s.flag!.stage)) flags.push(s.flag!);
+      seen.set(s.orderId, flags);
+    }
+    return res.body;
+  }
+
+  /** Healthy orders, and their jobs in MES before the next fault is injected. */
+  async function normalTraffic(n: number): Promise<void> {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push((await placeOrder(stack.endpoints.shopApi)).orderId);
+    for (const id of ids) healthy.add(id);
+    await eventually(`${n} healthy orders to reach MES`, async () => {
+      for (const id of ids) {
+        const res = await requestJson(`${stack.endpoints.mesApi}/jobs/${id}`);
+        if (res.status !== 200) throw new Error(`GET /jobs/${id} answered ${res.status}`);
+      }
+    }, 60_000);
+  }
+
+  async function faultyOrders(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (let i = 0; i < FAULTY; i++) ids.add((await placeOrder(stack.endpoints.shopApi)).orderId);
+    return ids;
+  }
+
+  /** Waits until every order of `ids` is flagged, then checks stage, reason and detection time. */
+  async function expectFlagged(ids: Set<string>, stage: string, reason: string, detail?: RegExp): Promise<Stalled[]> {
+    const found = await eventually(`${ids.size} orders flagged ${stage}/${reason}`, async () => {
+      const { stalled: list } = await stalled();
+      const mine = list.filter((s) => ids.has(s.orderId));
+      if (mine.length < ids.size) throw new Error(`${mine.length} of ${ids.size} flagged so far: ${JSON.stringify(mine.slice(0, 2))}`);
+      return mine;
+    }, DETECTION_BUDGET_MS + 30_000);
+    for (const s of found) {
+      assert.equal(s.flag!.stage, stage, `order ${s.orderId}: ${JSON.stringify(s.flag)}`);
+      assert.equal(s.flag!.reason, reason, `order ${s.orderId}: ${JSON.stringify(s.flag)}`);
+      if (detail) assert.match(s.flag!.detail, detail);
+      assert.ok(s.flag!.flaggedAt - s.acceptedAt <= DETECTION_BUDGET_MS, `order ${s.orderId} flagged ${s.flag!.flaggedAt - s.acceptedAt} ms after acceptance`);
+    }
+    return found;
+  }
+
+  async function orderAlerts(): Promise<AmAlert[]> {
+    const res = await requestJson<AmAlert[]>(`${stack.endpoints.alertmanager}/api/v2/alerts?filter=${encodeURIComponent('alertname="OrderStalled"')}`);
+    assert.equal(res.status, 200);
+    return res.body;
+  }
+
+  it('CRM consumer stopped: its orders stall after "published", reason no consumer; resolved and late once CRM is back', async () => {
+    await normalTraffic(5);
+    await stack.stopComponent('crm-api');
+    const faulty = await faultyOrders();
+    await expectFlagged(faulty, 'published', 'no_consumer', /no consumer on crm\.order-created/);
+    await eventually('one OrderStalled alert per faulty order in Alertmanager', async () => {
+      const alerts = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!));
+      if (alerts.length !== FAULTY) throw new Error(`${alerts.length} alerts`);
+      for (const a of alerts) assert.deepEqual([a.labels.stage, a.labels.reason, a.labels.service], ['published', 'no_consumer', 'crm-api']);
+    });
+    await stack.startComponent('crm-api');
+    await eventually('the faulty orders to complete, late, their alerts resolved', async () => {
+      const { late } = await stalled();
+      const done = late.filter((c) => faulty.has(c.orderId));
+      if (done.length !== FAULTY) throw new Error(`${done.length} of ${FAULTY} completed late`);
+      const active = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!) && a.status.state === 'active');
+      if (active.length) throw new Error(`${active.length} alerts still active`);
+    }, 90_000);
+    await normalTraffic(5);
+  });
+
+  it('MES rejecting messages: dead-lettered with the rejection reason; a watchdog restart mid-fault neither loses nor repeats an alert', async () => {
+    await stack.restartService('mes-api', { MES_FAULT_REJECT: 'true' });
+    const faulty = await faultyOrders();
+    const first = await expectFlagged(faulty, 'production-requested', 'dead_lettered', /mes\.production-requested\.dlq: rejected by fault injection/);
+    await eventually('their alerts in Alertmanager', async () => {
+      const n = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!)).length;
+      if (n !== FAULTY) throw new Error(`${n} alerts`);
+    });
+    const before = new Map((await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!)).map((a) => [a.labels.order_id!, a.startsAt]));
+
+    // The page shows a stalled order's stage and reason, in a real browser.
+    await showsStalledOrder(first[0]!.orderId);
+
+    // Restart the watchdog while the fault is on, with more faulty orders placed meanwhile.
+    await stack.stopComponent('order-watchdog');
+    const during = await faultyOrders();
+    await stack.startComponent('order-watchdog');
+    await expectFlagged(during, 'production-requested', 'dead_lettered');
+    const again = await expectFlagged(faulty, 'production-requested', 'dead_lettered');
+    for (const s of again) assert.equal(s.flag!.flaggedAt, first.find((f) => f.orderId === s.orderId)!.flag!.flaggedAt, 'the same flag after the restart');
+    await new Promise((r) => setTimeout(r, 7000)); // past one resend
+    const alerts = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!) || during.has(a.labels.order_id!));
+    assert.equal(alerts.length, 2 * FAULTY, 'one alert per faulty order, none lost, none repeated');
+    for (const a of alerts) if (before.has(a.labels.order_id!)) assert.equal(a.startsAt, before.get(a.labels.order_id!), 'the same alert (same start) after the restart');
+    await stack.restartService('mes-api');
+    await normalTraffic(5);
+  });
+
+  it('MES slowed beyond the deadline: flagged, then resolved and counted late when the jobs arrive', async () => {
+    await stack.restartService('mes-api', { MES_FAULT_DELAY_MS: '20000' });
+    const faulty = await faultyOrders();
+    // No record says "production requested": the order stopped after its contract, and its
+    // message waits, unacknowledged, at the slow MES consumer.
+    const flagged = await expectFlagged(faulty, 'contract', 'backlog', /mes\.production-requested/);
+    assert.ok(flagged.every((s) => s.flag!.awaiting === 'production-requested'));
+    await eventually('the slow orders to complete, counted late, alerts resolved', async () => {
+      const { late } = await stalled();
+      const done = late.filter((c) => faulty.has(c.orderId));
+      if (done.length !== FAULTY) throw new Error(`${done.length} of ${FAULTY} completed late`);
+    }, 120_000);
+    await stack.restartService('mes-api');
+  });
+
+  it('the Collector stopped: orders complete, zero order alerts, telemetry loss counted', async () => {
+    const metric = async () => {
+      const text = await (await fetch(`${wd}/metrics`)).text();
+      return Number(/^shopfloor_watchdog_orders_telemetry_incomplete_total\{[^}]*\} (\S+)$/m.exec(text)?.[1] ?? NaN);
+    };
+    const lostBefore = await metric();
+    await stack.stopComponent('otel-collector');
+    const orders = new Set<string>();
+    for (let i = 0; i < FAULTY; i++) orders.add((await placeOrder(stack.endpoints.shopApi)).orderId);
+    await eventually('telemetry loss counted for those orders', async () => {
+      const lost = await metric();
+      if (lost - lostBefore < FAULTY) throw new Error(`telemetry incomplete ${lost - lostBefore} of ${FAULTY}`);
+    }, 90_000);
+    await stack.startComponent('otel-collector');
+    const { stalled: list } = await stalled();
+    assert.deepEqual(list.filter((s) => orders.has(s.orderId)), [], 'no order of the Collector outage flagged');
+    for (const id of orders) healthy.add(id);
+  });
+
+  it('no healthy order was ever flagged, and no order was flagged twice at one stage', async () => {
+    await stalled();
+    const flaggedHealthy = [...healthy].filter((id) => seen.has(id));
+    assert.deepEqual(flaggedHealthy, []);
+    for (const [id, flags] of seen) assert.equal(new Set(flags.map((f) => f.stage)).size, flags.length, `order ${id}: ${JSON.stringify(flags)}`);
+  });
+
+  async function showsStalledOrder(orderId: string): Promise<void> {
+    let browser: Browser | undefined;
+    try {
+      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+      const page = await browser.newPage();
+      await page.goto(`${wd}/`);
+      const row = page.locator(`#stalled tr[data-order="${orderId}"]`);
+      assert.match((await row.textContent()) ?? '', /dead lettered/);
+      await page.fill('#id', orderId);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('#flag');
+      assert.equal(await page.textContent('#status'), 'stalled');
+      assert.equal(await page.textContent('#flag-stage'), 'production requested');
+      assert.equal(await page.textContent('#flag-reason'), 'dead lettered');
+      assert.match((await page.textContent('#flag-detail')) ?? '', /rejected by fault injection/);
+      assert.match((await page.getAttribute('#trace-link', 'href')) ?? '', /search\?service=shop-api/);
+    } finally {
+      await browser?.close();
+    }
+  }
+});

@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from '../paths';
+import { httpHealthy } from '../health';
+import { LOOPBACK, ports } from '../ports';
+import type { ComponentSpec } from '../types';
+import { PG_PASSWORD, PG_USER } from './postgres';
+import { amqpUrl } from './rabbitmq';
+import { serviceUrl } from './services';
+
+/** The read-only role of compose/postgres/init.sql (its password: WATCHDOG_DB_PASSWORD, default below). */
+export const WATCHDOG_DB_USER = 'watchdog';
+export const WATCHDOG_DB_PASSWORD = process.env.WATCHDOG_DB_PASSWORD || 'watchdog-dev';
+
+export function watchdogDatabaseUrl(db: string): string {
+  return `postgres://${WATCHDOG_DB_USER}:${encodeURIComponent(WATCHDOG_DB_PASSWORD)}@${LOOPBACK}:${ports.postgres}/${db}`;
+}
+
+export const orderWatchdogUrl = `http://${LOOPBACK}:${ports.orderWatchdog}`;
+
+/**
+ * The order watchdog (packages/order-watchdog) on the shipped journey
+ * (journeys/shopfloor.yaml), its state in `.run/<profile>/order-watchdog/state.json`.
+ * `extraEnv` overrides any of its variables (tests: a journey with short deadlines, a faster check).
+ */
+export function orderWatchdog(stateDir: string, extraEnv: Record<string, string> = {}): ComponentSpec {
+  return {
+    name: 'order-watchdog',
+    command: process.execPath,
+    args: [join(repoRoot, 'packages', 'order-watchdog', 'dist', 'main.js')],
+    cwd: repoRoot,
+    env: {
+      WATCHDOG_HOST: LOOPBACK,
+      WATCHDOG_PORT: String(ports.orderWatchdog),
+      WATCHDOG_PUBLIC_URL: orderWatchdogUrl,
+      WATCHDOG_STATE_FILE: join(stateDir, 'order-watchdog', 'state.json'),
+      WATCHDOG_SHOP_DATABASE_URL: watchdogDatabaseUrl('shop'),
+      WATCHDOG_CRM_DATABASE_URL: watchdogDatabaseUrl('crm'),
+      WATCHDOG_MES_DATABASE_URL: watchdogDatabaseUrl('mes'),
+      WATCHDOG_AMQP_URL: amqpUrl,
+      WATCHDOG_RABBITMQ_METRICS_URL: `http://${LOOPBACK}:${ports.rabbitmqPrometheus}/metrics`,
+      WATCHDOG_JAEGER_URL: `http://${LOOPBACK}:${ports.jaegerQuery}`,
+      WATCHDOG_ALERTMANAGER_URL: `http://${LOOPBACK}:${ports.alertmanager}`,
+      WATCHDOG_CANARY_URL: `${serviceUrl('shop-api')}/orders`,
+      WATCHDOG_CANARY_INTERVAL_MS: '30000',
+      ...extraEnv,
+    },
+    ports: { http: ports.orderWatchdog },
+    // The read-only role, also in data directories initialized before it existed (idempotent).
+    async prepare() {
+      await promisify(execFile)(
+        'psql',
+        ['-h', LOOPBACK, '-p', String(ports.postgres), '-U', PG_USER, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-f', join(repoRoot, 'compose', 'postgres', 'watchdog-role.sql')],
+        { env: { ...process.env, PGPASSWORD: PG_PASSWORD, WATCHDOG_DB_PASSWORD } },
+      );
+    },
+    healthy: () => httpHealthy(`${orderWatchdogUrl}/healthz`),
+  };
+}
