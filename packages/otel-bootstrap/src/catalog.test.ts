@@ -56,11 +56,11 @@ describe('the catalog against @opentelemetry/auto-instrumentations-node', () => 
     }
   });
 
-  it('leaves off by default what the stock bundle leaves off, and dns and net, but keeps host-metrics', () => {
+  it('leaves off by default what the stock bundle leaves off, and dns, net and router, but keeps host-metrics', () => {
     // host-metrics (process CPU and memory only, see instrumentations.ts) feeds the services' saturation alerts.
     const stockOn = new Set(stock({}).map(i => i.name.slice(PREFIX.length)));
     const stockOff = INSTRUMENTATION_NAMES.filter(n => !stockOn.has(n) && n !== 'host-metrics');
     const ourOff = INSTRUMENTATION_NAMES.filter(n => !DEFAULT_INSTRUMENTATIONS.includes(n));
-    assert.deepEqual(ourOff.sort(), [...stockOff, 'dns', 'net'].sort());
+    assert.deepEqual(ourOff.sort(), [...stockOff, 'dns', 'net', 'router'].sort());
   });
 });

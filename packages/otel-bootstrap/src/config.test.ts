@@ -57,9 +57,9 @@ describe('parseConfig defaults (empty environment)', () => {
     const { prometheus, push, host, port, path } = config.metrics;
     assert.deepEqual({ prometheus, push, host, port, path }, { prometheus: true, push: false, host: undefined, port: 9464, path: '/metrics' });
   });
-  it('enables every instrumentation but fs, dns and net', () => {
+  it('enables every instrumentation but fs, dns, net and router', () => {
     const off = INSTRUMENTATION_NAMES.filter(n => !config.instrumentations.includes(n));
-    assert.deepEqual(off.sort(), ['dns', 'fs', 'net']);
+    assert.deepEqual(off.sort(), ['dns', 'fs', 'net', 'router']);
   });
   it('opts into stable HTTP semantic conventions', () => assert.equal(config.semconvStabilityOptIn, 'http'));
   it('has no service name or resource attributes of its own', () => {
