@@ -221,7 +221,13 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
       assert.equal(await page.textContent('#flag-stage'), 'production requested');
       assert.equal(await page.textContent('#flag-reason'), 'dead lettered');
       assert.match((await page.textContent('#flag-detail')) ?? '', /rejected by fault injection/);
-      assert.match((await page.getAttribute('#trace-link', 'href')) ?? '', /search\?service=shop-api/);
+      // The order's own trace (the traceparent the shop stored with it), not a search.
+      const href = (await page.getAttribute('#trace-link', 'href')) ?? '';
+      const traceId = /\/trace\/([0-9a-f]{32})$/.exec(href)?.[1];
+      assert.ok(traceId, `the trace link goes to the order's trace: ${href}`);
+      const trace = await requestJson<{ data: { spans: { tags: { key: string; value: unknown }[] }[] }[] }>(`${stack.endpoints.jaeger}/api/traces/${traceId}`);
+      assert.equal(trace.status, 200, `Jaeger has trace ${traceId}`);
+      assert.ok(trace.body.data[0]!.spans.some((s) => s.tags.some((t) => t.key === 'order.id' && t.value === orderId)), 'it is the order\'s trace');
     } finally {
       await browser?.close();
     }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Journey } from './journey';
 import type { Flag, OpenOrder } from './order';
 import { formatDuration } from './duration';
+import { authHeaders, splitCredentials, type AuthedUrl } from './http-auth';
 
 /** One alert as Alertmanager's API takes it (POST /api/v2/alerts). */
 export interface AlertRecord {
@@ -15,10 +16,31 @@ export interface AlertRecord {
 }
 
 export interface Links {
-  /** Link to the order's trace (Jaeger). */
-  trace: (orderId: string) => string;
+  /**
+   * Link to the order's trace (Jaeger): the trace itself when its id is known (the trace context
+   * the shop stored with the order), else a search by the order-id tag.
+   */
+  trace: (orderId: string, traceId?: string) => string;
   /** Link to the watchdog's page for the order. */
   page: (orderId: string) => string;
+}
+
+/**
+ * The links of the page and the alerts. The trace link goes straight to the order's trace when
+ * its id is known (`traceparent` stored with the order), else to a Jaeger search by the order-id
+ * tag. Links are shown to people: the credentials a Jaeger URL may carry are never in them.
+ */
+export function makeLinks(journey: Journey, config: { jaegerUiUrl?: string; publicUrl: string }): Links {
+  const ui = config.jaegerUiUrl ? splitCredentials(config.jaegerUiUrl).url : undefined;
+  const firstService = journey.stages.find((s) => s.span)?.span?.service ?? '';
+  return {
+    trace: (orderId, traceId) => {
+      if (!ui) return '';
+      if (traceId) return `${ui}/trace/${traceId}`;
+      return `${ui}/search?${new URLSearchParams({ service: firstService, tags: JSON.stringify({ [journey.trace.order_id_tag]: orderId }), lookback: '2d' })}`;
+    },
+    page: (orderId) => `${config.publicUrl}/orders?id=${encodeURIComponent(orderId)}`,
+  };
 }
 
 /** Alertmanager's identity of an alert is its label set: the same labels, the same alert. */
@@ -51,7 +73,7 @@ export function alertFor(journey: Journey, order: OpenOrder, flag: Flag, links: 
       description:
         `Order ${order.orderId} was accepted ${new Date(order.acceptedAt).toISOString()} and did not reach ` +
         `"${stageTitle(flag.awaiting)}" within ${formatDuration(journey.stages.find((s) => s.id === flag.awaiting)?.deadline ?? 0)}: ${flag.detail}`,
-      trace_url: links.trace(order.orderId),
+      trace_url: links.trace(order.orderId, order.traceId),
       order_url: links.page(order.orderId),
       runbook_url: 'docs/runbooks.md#orderstalled',
     },
@@ -82,14 +104,19 @@ export function pruneResolved(resolved: AlertRecord[], now: number): AlertRecord
   return resolved.filter((r) => (r.resendUntil ?? 0) > now);
 }
 
+/** Alertmanager's API; `user:password@` in its URL becomes basic auth (compose), never logged. */
 export class AlertmanagerClient {
-  constructor(private readonly baseUrl: string) {}
+  private readonly target: AuthedUrl;
+
+  constructor(baseUrl: string) {
+    this.target = splitCredentials(baseUrl);
+  }
 
   async post(alerts: AlertRecord[]): Promise<void> {
     if (!alerts.length) return;
-    const res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api/v2/alerts`, {
+    const res = await fetch(`${this.target.url}/api/v2/alerts`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: authHeaders(this.target, { 'content-type': 'application/json' }),
       body: JSON.stringify(alerts.map(({ labels, annotations, startsAt, endsAt }) => ({ labels, annotations, startsAt, endsAt, generatorURL: annotations.order_url }))),
       signal: AbortSignal.timeout(5000),
     });

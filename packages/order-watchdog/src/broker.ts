@@ -1,5 +1,6 @@
 import { connect, type Channel, type ChannelModel, type Message } from 'amqplib';
 import type { QueueStats, Unknown } from './explain';
+import { authHeaders, splitCredentials, type AuthedUrl } from './http-auth';
 
 /** The order id of a message: its header, else a field of its JSON body. */
 export function orderIdOf(message: Pick<Message, 'content' | 'properties'>, header: string, jsonField?: string): string | undefined {
@@ -21,6 +22,23 @@ function headerText(value: unknown): string {
   return String(value);
 }
 
+/**
+ * Why a message is a dead letter: the consumer's reason header (service-kit writes
+ * `x-shopfloor-reason` when it gives up), else what RabbitMQ itself wrote when it dead-lettered
+ * the message (TTL expired, queue length limit, a consumer's reject without requeue): the newest
+ * `x-death` entry's reason and queue, else `x-first-death-reason`.
+ */
+export function deadLetterReason(headers: Record<string, unknown> | undefined, reasonHeader: string): string {
+  const own = headerText(headers?.[reasonHeader]);
+  if (own) return own;
+  const deaths = headers?.['x-death'];
+  const latest = Array.isArray(deaths) ? (deaths[0] as Record<string, unknown> | undefined) : undefined;
+  const reason = headerText(latest?.reason) || headerText(headers?.['x-first-death-reason']);
+  if (!reason) return '';
+  const queue = headerText(latest?.queue) || headerText(headers?.['x-first-death-queue']);
+  return queue ? `${reason} (dead-lettered by RabbitMQ from ${queue})` : `${reason} (dead-lettered by RabbitMQ)`;
+}
+
 function describe(err: unknown): string {
   const e = err as { code?: number; message?: string };
   if (e?.code === 404) return 'the queue does not exist';
@@ -37,7 +55,11 @@ export class BrokerObserver {
   private model?: ChannelModel;
   private connecting?: Promise<ChannelModel>;
 
-  constructor(private readonly url: string, private readonly metricsUrl?: string) {}
+  private readonly metrics?: AuthedUrl;
+
+  constructor(private readonly url: string, metricsUrl?: string) {
+    if (metricsUrl) this.metrics = splitCredentials(metricsUrl);
+  }
 
   private async connection(): Promise<ChannelModel> {
     if (this.model) return this.model;
@@ -97,7 +119,7 @@ export class BrokerObserver {
             const msg = await ch.get(queue, { noAck: false });
             if (msg === false) break;
             const id = orderIdOf(msg, orderIdHeader, jsonField);
-            if (id && !found.has(id)) found.set(id, headerText(msg.properties.headers?.[reasonHeader]));
+            if (id && !found.has(id)) found.set(id, deadLetterReason(msg.properties.headers, reasonHeader));
           }
         } finally {
           ch.nackAll(true);
@@ -111,8 +133,8 @@ export class BrokerObserver {
 
   /** rabbitmq_queue_messages_unacked per queue from RabbitMQ's Prometheus endpoint (per-object metrics on). */
   private async unackedByQueue(): Promise<Map<string, number> | undefined> {
-    if (!this.metricsUrl) return undefined;
-    const res = await fetch(this.metricsUrl, { signal: AbortSignal.timeout(3000) });
+    if (!this.metrics) return undefined;
+    const res = await fetch(this.metrics.url, { headers: authHeaders(this.metrics), signal: AbortSignal.timeout(3000) });
     if (!res.ok) return undefined;
     return parseUnacked(await res.text());
   }

@@ -12,11 +12,15 @@ async function main(): Promise<void> {
   const watchdog = new Watchdog(journey, config, log);
   const lookup = async (orderId: string) => {
     const reached: Record<string, number> = {};
+    let traceId: string | undefined;
     for (const stage of journey.stages) {
       const rows = await watchdog.lookupStage(stage, orderId);
-      for (const row of rows) reached[stage.id] = row.at;
+      for (const row of rows) {
+        reached[stage.id] = row.at;
+        traceId ??= row.traceId;
+      }
     }
-    return reached;
+    return { reached, traceId };
   };
   const server = createWatchdogServer(watchdog, lookup);
   await new Promise<void>((resolve, reject) => {

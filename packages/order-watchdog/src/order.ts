@@ -2,6 +2,8 @@
 export interface OpenOrder {
   orderId: string;
   acceptedAt: number;
+  /** Its trace id, when the first stage's record holds its trace context (`traceparent`). */
+  traceId?: string;
   /** Stage id → time its record says it was reached (records are the ground truth). */
   reached: Record<string, number>;
   /** Stages seen reached through other evidence (e.g. its message among a queue's dead letters). */
@@ -51,6 +53,7 @@ export interface ClosedOrder {
   orderId: string;
   acceptedAt: number;
   completedAt: number;
+  traceId?: string;
   reached: Record<string, number>;
   late: boolean;
   canary?: boolean;

@@ -51,7 +51,15 @@ export class RecordReader {
   }
 }
 
-function toRow(row: { order_id: unknown; at: unknown }): StageRow {
+function toRow(row: { order_id: unknown; at: unknown; traceparent?: unknown }): StageRow {
   const at = row.at instanceof Date ? row.at.getTime() : new Date(String(row.at)).getTime();
-  return { orderId: String(row.order_id), at };
+  const traceId = traceIdOf(row.traceparent);
+  return { orderId: String(row.order_id), at, ...(traceId ? { traceId } : {}) };
+}
+
+/** The trace id of a W3C `traceparent` (00-<trace id>-<span id>-<flags>) or of a bare 32-hex trace id. */
+export function traceIdOf(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = /^(?:[0-9a-f]{2}-)?([0-9a-f]{32})(?:-[0-9a-f]{16}-[0-9a-f]{2})?$/.exec(value.trim().toLowerCase());
+  return m && !/^0+$/.test(m[1]!) ? m[1] : undefined;
 }

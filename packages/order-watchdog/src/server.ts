@@ -19,16 +19,20 @@ export interface WatchdogView {
  * The watchdog's HTTP endpoints: the page (`/`, `/orders?id=`), the same as JSON
  * (`/api/orders/<id>`, `/api/stalled`), `/metrics` for Prometheus and `/healthz`.
  */
-export function createWatchdogServer(watchdog: WatchdogView, lookup: (orderId: string) => Promise<Record<string, number>>): Server {
+/** An order not followed, from its stage records: stage id → time, and its trace id if a record holds it. */
+export type RecordLookup = (orderId: string) => Promise<{ reached: Record<string, number>; traceId?: string }>;
+
+export function createWatchdogServer(watchdog: WatchdogView, lookup: RecordLookup): Server {
   const { journey } = watchdog;
 
   async function view(orderId: string): Promise<OrderView> {
-    const trace = watchdog.links.trace(orderId);
+    const trace = (traceId?: string) => watchdog.links.trace(orderId, traceId);
     const open = watchdog.state.open[orderId];
-    if (open) return viewOfOpen(journey, open, trace);
+    if (open) return viewOfOpen(journey, open, trace(open.traceId));
     const closed = [...watchdog.state.closed].reverse().find((c) => c.orderId === orderId);
-    if (closed) return viewOfClosed(journey, closed, trace);
-    return viewOfRecords(journey, orderId, await lookup(orderId), trace);
+    if (closed) return viewOfClosed(journey, closed, trace(closed.traceId));
+    const found = await lookup(orderId);
+    return viewOfRecords(journey, orderId, found.reached, trace(found.traceId));
   }
 
   function lists() {

@@ -1,5 +1,6 @@
 import type { ErrorSpan, Unknown } from './explain';
 import type { Journey, SpanMatcher } from './journey';
+import { authHeaders, splitCredentials, type AuthedUrl } from './http-auth';
 
 /** A span of a Jaeger trace, flattened. */
 export interface TraceSpan {
@@ -66,11 +67,16 @@ export function journeyServices(journey: Journey): string[] {
 
 /** Jaeger's query API: an order's traces by its order-id tag. */
 export class TraceFinder {
-  constructor(private readonly journey: Journey, private readonly baseUrl: string | undefined, private readonly lookback = '2h') {}
+  private readonly target?: AuthedUrl;
+
+  /** `baseUrl` may carry `user:password@` (Jaeger behind a basic-auth proxy): sent as a header, never logged. */
+  constructor(private readonly journey: Journey, baseUrl: string | undefined, private readonly lookback = '2h') {
+    if (baseUrl) this.target = splitCredentials(baseUrl);
+  }
 
   private async search(service: string, orderId: string): Promise<JaegerTrace[]> {
     const q = new URLSearchParams({ service, tags: JSON.stringify({ [this.journey.trace.order_id_tag]: orderId }), lookback: this.lookback, limit: '20' });
-    const res = await fetch(`${this.baseUrl}/api/traces?${q}`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${this.target!.url}/api/traces?${q}`, { headers: authHeaders(this.target!), signal: AbortSignal.timeout(5000) });
     if (!res.ok) throw new Error(`Jaeger answered ${res.status}`);
     const body = (await res.json()) as { data: JaegerTrace[] | null };
     return body.data ?? [];
@@ -81,7 +87,7 @@ export class TraceFinder {
    * stops once every stage's span is found (usually after the first: one trace per order).
    */
   async spans(orderId: string): Promise<TraceSpan[] | Unknown> {
-    if (!this.baseUrl) return { unknown: 'no Jaeger URL configured (WATCHDOG_JAEGER_URL)' };
+    if (!this.target) return { unknown: 'no Jaeger URL configured (WATCHDOG_JAEGER_URL)' };
     try {
       const byTrace = new Map<string, JaegerTrace>();
       for (const service of journeyServices(this.journey)) {

@@ -14,6 +14,8 @@ import { CLOSED_KEPT, type WatchdogState } from './state';
 export interface StageRow {
   orderId: string;
   at: number;
+  /** The trace id from the record's optional `traceparent` column (W3C traceparent or a bare trace id). */
+  traceId?: string;
 }
 
 /** Adds the orders found after the cursor (sorted by time, then id) and moves the cursor. */
@@ -24,7 +26,7 @@ export function addNewOrders(state: WatchdogState, rows: StageRow[], acceptedSta
     if (!after) continue;
     state.cursor = { at: row.at, id: row.orderId };
     if (state.open[row.orderId]) continue;
-    const order: OpenOrder = { orderId: row.orderId, acceptedAt: row.at, reached: { [acceptedStage]: row.at } };
+    const order: OpenOrder = { orderId: row.orderId, acceptedAt: row.at, ...(row.traceId ? { traceId: row.traceId } : {}), reached: { [acceptedStage]: row.at } };
     if (canaries.has(row.orderId)) order.canary = true;
     state.open[row.orderId] = order;
     added.push(order);
@@ -77,6 +79,7 @@ export function settle(journey: Journey, state: WatchdogState, now: number, link
         orderId: order.orderId,
         acceptedAt: order.acceptedAt,
         completedAt,
+        ...(order.traceId ? { traceId: order.traceId } : {}),
         reached: order.reached,
         late,
         ...(order.canary ? { canary: true } : {}),

@@ -1,4 +1,4 @@
-import { AlertmanagerClient, alertsToSend, pruneResolved, type Links } from './alerts';
+import { AlertmanagerClient, alertsToSend, makeLinks, pruneResolved, type Links } from './alerts';
 import { BrokerObserver } from './broker';
 import { sendCanary } from './canary';
 import type { WatchdogConfig } from './config';
@@ -10,7 +10,7 @@ import { RecordReader } from './records';
 import { loadState, saveState } from './state-file';
 import type { WatchdogState } from './state';
 import { firstErrorSpan, missingStages, TraceFinder } from './traces';
-import { activeAlerts, addNewOrders, applyStageRows, flagOrder, newlyOverdue, ordersMissing, settle } from './tracker';
+import { type StageRow, activeAlerts, addNewOrders, applyStageRows, flagOrder, newlyOverdue, ordersMissing, settle } from './tracker';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -43,17 +43,11 @@ export class Watchdog {
     this.broker = new BrokerObserver(config.amqpUrl, config.rabbitmqMetricsUrl);
     this.traces = new TraceFinder(journey, config.jaegerUrl);
     if (config.alertmanagerUrl) this.alertmanager = new AlertmanagerClient(config.alertmanagerUrl);
-    const ui = config.jaegerUiUrl?.replace(/\/$/, '');
-    const firstService = journey.stages.find((s) => s.span)?.span?.service ?? '';
-    this.links = {
-      trace: (orderId) =>
-        ui ? `${ui}/search?${new URLSearchParams({ service: firstService, tags: JSON.stringify({ [journey.trace.order_id_tag]: orderId }), lookback: '2d' })}` : '',
-      page: (orderId) => `${config.publicUrl}/orders?id=${encodeURIComponent(orderId)}`,
-    };
+    this.links = makeLinks(journey, config);
   }
 
   /** The record of one stage for one order (the page's look-up of orders not followed). */
-  async lookupStage(stage: Journey['stages'][number], orderId: string): Promise<{ orderId: string; at: number }[]> {
+  async lookupStage(stage: Journey['stages'][number], orderId: string): Promise<StageRow[]> {
     return this.records.reached(stage, [orderId]);
   }
 

@@ -1,0 +1,88 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { alertFor, AlertmanagerClient, makeLinks } from './alerts';
+import { deadLetterReason } from './broker';
+import { redactUrl, splitCredentials } from './http-auth';
+import type { OpenOrder } from './order';
+import { traceIdOf } from './records';
+import { testJourney } from './test-journey';
+import { addNewOrders } from './tracker';
+import { emptyState } from './state';
+
+const j = testJourney();
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+describe('trace links', () => {
+  it('take the trace id from a stored traceparent or a bare id, and refuse anything else', () => {
+    assert.equal(traceIdOf(`00-${TRACE}-00f067aa0ba902b7-01`), TRACE);
+    assert.equal(traceIdOf(TRACE.toUpperCase()), TRACE);
+    for (const bad of [null, undefined, '', 'x', `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`, `${TRACE}00`, 42]) assert.equal(traceIdOf(bad), undefined, String(bad));
+  });
+
+  it('go straight to the trace when the order carries its trace id, else search by the order id; never with credentials', () => {
+    const links = makeLinks(j, { jaegerUiUrl: 'http://shopfloor:s3cret@jaeger.example:16686/', publicUrl: 'http://wd' });
+    assert.equal(links.trace('o1', TRACE), `http://jaeger.example:16686/trace/${TRACE}`);
+    const search = new URL(links.trace('o1'));
+    assert.equal(search.pathname, '/search');
+    assert.equal(search.searchParams.get('service'), 's1');
+    assert.deepEqual(JSON.parse(search.searchParams.get('tags')!), { 'order.id': 'o1' });
+    assert.doesNotMatch(links.trace('o1') + links.trace('o1', TRACE), /s3cret|shopfloor@/);
+    assert.equal(makeLinks(j, { publicUrl: 'http://wd' }).trace('o1', TRACE), '', 'no Jaeger, no link');
+  });
+
+  it('the alert of an order with a stored traceparent links its trace; the order keeps it from its first record', () => {
+    const state = emptyState('test', 0);
+    addNewOrders(state, [{ orderId: 'o1', at: 10, traceId: TRACE }, { orderId: 'o2', at: 11 }], 'a');
+    assert.equal(state.open.o1!.traceId, TRACE);
+    assert.equal(state.open.o2!.traceId, undefined);
+    const links = makeLinks(j, { jaegerUiUrl: 'http://jaeger:16686', publicUrl: 'http://wd' });
+    const flag = { stage: 'b', awaiting: 'c', reason: 'vanished' as const, detail: 'x', flaggedAt: 20 };
+    assert.equal(alertFor(j, state.open.o1 as OpenOrder, flag, links).annotations.trace_url, `http://jaeger:16686/trace/${TRACE}`);
+    assert.match(alertFor(j, state.open.o2 as OpenOrder, flag, links).annotations.trace_url!, /\/search\?/);
+  });
+});
+
+describe('dead-letter reasons', () => {
+  it('prefer the consumer\'s reason header, else what RabbitMQ wrote in x-death', () => {
+    assert.equal(deadLetterReason({ 'x-shopfloor-reason': Buffer.from('rejected by fault injection') }, 'x-shopfloor-reason'), 'rejected by fault injection');
+    const expired = { 'x-death': [{ count: 1, reason: 'expired', queue: 'mes.production-requested', exchange: 'shopfloor.orders' }], 'x-first-death-reason': 'expired' };
+    assert.equal(deadLetterReason(expired, 'x-shopfloor-reason'), 'expired (dead-lettered by RabbitMQ from mes.production-requested)');
+    assert.equal(deadLetterReason({ 'x-first-death-reason': 'maxlen', 'x-first-death-queue': 'q1' }, 'x-shopfloor-reason'), 'maxlen (dead-lettered by RabbitMQ from q1)');
+    assert.equal(deadLetterReason({ 'x-death': [{ reason: Buffer.from('rejected') }] }, 'x-shopfloor-reason'), 'rejected (dead-lettered by RabbitMQ)');
+    assert.equal(deadLetterReason({}, 'x-shopfloor-reason'), '');
+    assert.equal(deadLetterReason(undefined, 'x-shopfloor-reason'), '');
+  });
+});
+
+describe('URLs with credentials', () => {
+  it('are split into a clean URL and a basic-auth header, and redacted in messages', () => {
+    assert.deepEqual(splitCredentials('http://alertmanager:9093/'), { url: 'http://alertmanager:9093' });
+    const s = splitCredentials('http://shopfloor:p%40ss@alertmanager:9093');
+    assert.equal(s.url, 'http://alertmanager:9093');
+    assert.equal(s.authorization, `Basic ${Buffer.from('shopfloor:p@ss').toString('base64')}`);
+    assert.equal(redactUrl('http://u:secret@h:1/x'), 'http://***@h:1/x');
+  });
+
+  it('Alertmanager gets the basic auth, and the password is in no error message', async () => {
+    let seen: IncomingHttpHeaders | undefined;
+    const server = createServer((req, res) => {
+      seen = req.headers;
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(req.headers.authorization ? 200 : 401).end('');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const alert = { labels: { alertname: 'OrderStalled' }, annotations: {}, startsAt: new Date(0).toISOString() };
+      await new AlertmanagerClient(`http://shopfloor:s3cret@127.0.0.1:${port}`).post([alert]);
+      assert.equal(seen?.authorization, `Basic ${Buffer.from('shopfloor:s3cret').toString('base64')}`);
+      await assert.rejects(new AlertmanagerClient(`http://127.0.0.1:${port}`).post([alert]), (err: Error) => /401/.test(err.message) && !/s3cret/.test(err.message));
+    } finally {
+      server.close();
+    }
+  });
+});
