@@ -50,8 +50,11 @@ const oneShots = new Set(
 );
 
 const BIND = '${SHOPFLOOR_BIND:-127.0.0.1}';
-/** What may be published: the UIs, the services' APIs, OTLP (authenticated), VictoriaLogs' UI (loopback only). */
-const PUBLISHABLE = new Set([3000, 9090, 9093, 16686, 9001, 8081, 8082, 8083, 4317, 4318, 9428]);
+/**
+ * What may be published: the UIs (the order watchdog's page 8084 among them), the services' APIs,
+ * OTLP (authenticated), VictoriaLogs' UI (loopback only).
+ */
+const PUBLISHABLE = new Set([3000, 9090, 9093, 16686, 9001, 8081, 8082, 8083, 8084, 4317, 4318, 9428]);
 
 test('every published port listens on the bind-address variable (default 127.0.0.1) or on 127.0.0.1, and only UIs, APIs and OTLP are published', () => {
   let published = 0;
@@ -88,7 +91,7 @@ test('every image is pinned: a tag that is neither latest nor a bare major versi
     assert.match(tag, /\d/, `${name}: image ${s.image} has no version in its tag`);
     assert.doesNotMatch(tag, /^v?\d+(-[a-z0-9.]+)?$/, `${name}: image ${s.image} is pinned to a major version only`);
   }
-  for (const dockerfile of ['compose/services/Dockerfile', 'otel-collector/Dockerfile', 'compose/victorialogs/Dockerfile']) {
+  for (const dockerfile of ['compose/services/Dockerfile', 'otel-collector/Dockerfile', 'compose/victorialogs/Dockerfile', 'packages/order-watchdog/Dockerfile']) {
     const file = join(repoRoot, dockerfile);
     if (!existsSync(file)) continue;
     for (const [, image] of readFileSync(file, 'utf8').matchAll(/^FROM\s+(\S+)/gim)) {
@@ -126,6 +129,7 @@ test('every depends_on waits for the dependency to be healthy (or, for a one-sho
 
 const SECRET = /(PASSWORD|PASS|SECRET|TOKEN|_KEYS?|_KEY_ID)$/;
 test('secrets have no default: every secret-like variable is ${VAR:?message}, and no credential is written literally', () => {
+  let userinfos = 0;
   const interpolations = [...composeText.matchAll(/\$\{([A-Z0-9_]+)(:?[-?+])?([^}]*)\}/g)];
   const secretVars = new Set<string>();
   for (const [whole, variable, op] of interpolations) {
@@ -133,7 +137,7 @@ test('secrets have no default: every secret-like variable is ${VAR:?message}, an
     secretVars.add(variable!);
     assert.equal(op, ':?', `${whole}: a secret must be required (\${${variable}:?message}), not defaulted`);
   }
-  for (const expected of ['POSTGRES_PASSWORD', 'RABBITMQ_PASSWORD', 'S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID', 'OTLP_TOKEN', 'PROMETHEUS_PASSWORD', 'ALERTMANAGER_PASSWORD', 'JAEGER_UI_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'MES_PARTNER_KEYS']) {
+  for (const expected of ['POSTGRES_PASSWORD', 'RABBITMQ_PASSWORD', 'S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID', 'OTLP_TOKEN', 'PROMETHEUS_PASSWORD', 'ALERTMANAGER_PASSWORD', 'JAEGER_UI_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'MES_PARTNER_KEYS', 'WATCHDOG_DB_PASSWORD']) {
     assert.ok(secretVars.has(expected), `${expected} is not read from the environment`);
   }
   for (const [name, s] of services) {
@@ -145,14 +149,18 @@ test('secrets have no default: every secret-like variable is ${VAR:?message}, an
       if (SECRET.test(key) || /(PASSWORD|SECRET)/.test(key)) {
         assert.match(value, /^\$\{[A-Z0-9_]+:\?[^}]*\}$/, `${name}: ${key} must come from the environment only`);
       }
-      // user:password@ in a URL: the password part must be a required variable.
-      for (const [, userinfo] of value.matchAll(/:\/\/([^/@\s]*)@/g)) {
+      // user:password@ in a URL: the password part must be a required variable. (The messages of
+      // ${VAR:?message} hold spaces and slashes: drop them before looking for user:password@.)
+      const bare = value.replace(/\$\{([A-Z0-9_]+)(:?[-?+])[^}]*\}/g, '$${$1$2}');
+      for (const [, userinfo] of bare.matchAll(/:\/\/([^/@\s]*)@/g)) {
         const password = userinfo!.slice(userinfo!.indexOf(':', userinfo!.startsWith('${') ? userinfo!.indexOf('}') : 0) + 1);
         assert.match(password, /^\$\{[A-Z0-9_]+:\?[^}]*\}$/, `${name}: ${key} has a literal password in ${value}`);
+        userinfos++;
       }
     }
   }
-  assert.doesNotMatch(composeText, /guest:guest|shopfloor-dev|dev-key/, 'a known development credential is left in the compose file');
+  assert.ok(userinfos >= 8, `only ${userinfos} URLs with user:password@ checked`);
+  assert.doesNotMatch(composeText, /guest:guest|shopfloor-dev|dev-key|watchdog-dev/, 'a known development credential is left in the compose file');
 });
 
 test('compose/.env.example documents every required variable; compose/.env is git-ignored', async () => {
@@ -328,4 +336,48 @@ test('the overlay keeps every extension of config.yaml (lists are replaced on me
   }
   const collector = compose.services['otel-collector']!;
   assert.deepEqual(collector.command, ['--config=/etc/otelcol/config.yaml', '--config=/etc/otelcol/config-auth.yaml']);
+});
+
+// ---- The order watchdog ------------------------------------------------------------------
+
+test('the order watchdog: its own image, the read-only role, the RabbitMQ user from .env, Alertmanager with basic auth, state on a volume, started after what it reads', () => {
+  const wd = compose.services['order-watchdog'];
+  assert.ok(wd, 'compose has no order-watchdog service (issue 9: "a service in compose")');
+  assert.deepEqual(wd.build, { context: '..', dockerfile: 'packages/order-watchdog/Dockerfile' });
+  assert.deepEqual(wd.ports, [`${BIND}:8084:8084`]);
+  const env = wd.environment as Record<string, string>;
+  for (const db of ['SHOP', 'CRM', 'MES']) {
+    const url = env[`WATCHDOG_${db}_DATABASE_URL`]!;
+    assert.match(url, /^postgres:\/\/watchdog:\$\{WATCHDOG_DB_PASSWORD:\?[^}]*\}@postgres:5432\/(shop|crm|mes)$/, `${db}: the read-only role, not the superuser: ${url}`);
+  }
+  assert.match(env.WATCHDOG_AMQP_URL!, /^amqp:\/\/\$\{RABBITMQ_USER:\?[^}]*\}:\$\{RABBITMQ_PASSWORD:\?[^}]*\}@rabbitmq:5672$/);
+  assert.match(env.WATCHDOG_ALERTMANAGER_URL!, /^http:\/\/shopfloor:\$\{ALERTMANAGER_PASSWORD:\?[^}]*\}@alertmanager:9093$/);
+  assert.equal(env.WATCHDOG_STATE_FILE, '/var/lib/order-watchdog/state.json');
+  assert.ok((wd.volumes ?? []).includes('order-watchdog-data:/var/lib/order-watchdog'), 'its state survives a re-created container');
+  assert.ok(Number(env.WATCHDOG_CANARY_INTERVAL_MS) > 0, 'the canary is on');
+  for (const dep of ['postgres', 'rabbitmq', 'shop-api', 'crm-api', 'mes-api', 'alertmanager']) {
+    assert.equal((wd.depends_on as Record<string, Dep>)[dep]?.condition, 'service_healthy', `order-watchdog waits for ${dep}`);
+  }
+  // Prometheus scrapes it where compose runs it.
+  const prom = parse(readFileSync(configPaths.prometheus, 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+  assert.deepEqual(prom.scrape_configs.find((c) => c.job_name === 'order-watchdog')?.static_configs[0]?.targets, ['order-watchdog:8084']);
+  // The image builds the workspace as the services' image does, and runs unprivileged.
+  const dockerfile = readFileSync(join(repoRoot, 'packages', 'order-watchdog', 'Dockerfile'), 'utf8');
+  assert.match(dockerfile, /npm ci /);
+  assert.match(dockerfile, /npx tsc -b packages\/order-watchdog/);
+  assert.match(dockerfile, /^USER node$/m);
+  assert.match(dockerfile, /^CMD \["node", "packages\/order-watchdog\/dist\/main\.js"\]$/m);
+});
+
+test('PostgreSQL creates the watchdog role with the password from .env: watchdog-role.sql mounted where init.sql includes it', () => {
+  const pg = compose.services.postgres!;
+  const env = pg.environment as Record<string, string>;
+  assert.match(env.WATCHDOG_DB_PASSWORD!, /^\$\{WATCHDOG_DB_PASSWORD:\?[^}]*\}$/);
+  const init = readFileSync(join(composeDir, 'postgres', 'init.sql'), 'utf8');
+  const included = /^\\ir\s+(\S+)$/m.exec(init)?.[1];
+  assert.equal(included, 'watchdog-role.sql');
+  const mounts = (pg.volumes ?? []) as string[];
+  const initTarget = mounts.find((v) => v.startsWith('./postgres/init.sql:'))!.split(':')[1]!;
+  assert.ok(mounts.includes(`./postgres/watchdog-role.sql:${join(dirname(initTarget), included!)}:ro`), `watchdog-role.sql is not mounted beside init.sql: ${mounts.join(', ')}`);
+  assert.match(readFileSync(join(composeDir, 'postgres', 'watchdog-role.sql'), 'utf8'), /\\getenv watchdog_password WATCHDOG_DB_PASSWORD/);
 });
