@@ -24,6 +24,12 @@ export function loadMesConfig(source: Record<string, string | undefined> = proce
       MES_FAULT_DELAY_MS: env.int({ min: 0, max: 600_000, default: 0 }),
       /** Test hook, off by default: dead-letter every message with reason "rejected by fault injection". */
       MES_FAULT_REJECT: env.bool(false),
+      /**
+       * Test hook, off by default: acknowledge the next N messages without storing their jobs,
+       * then crash (SIGKILL): those orders vanish. A supervisor restarts the service (with the
+       * same hook: it is meant for one burst of N orders).
+       */
+      MES_FAULT_ACK_THEN_CRASH: env.int({ min: 0, max: 100_000, default: 0 }),
     },
   });
 }

@@ -58,13 +58,15 @@ describe('loadMesConfig', () => {
     assert.deepEqual(config.MES_PARTNER_KEYS, []);
     assert.equal(config.MES_FAULT_DELAY_MS, 0);
     assert.equal(config.MES_FAULT_REJECT, false);
+    assert.equal(config.MES_FAULT_ACK_THEN_CRASH, 0);
   });
 
   it('parses partner keys and fault hooks', () => {
-    const config = loadMesConfig({ DATABASE_URL: DB, MES_PARTNER_KEYS: 'acme:k1', MES_FAULT_DELAY_MS: '250', MES_FAULT_REJECT: 'true' });
+    const config = loadMesConfig({ DATABASE_URL: DB, MES_PARTNER_KEYS: 'acme:k1', MES_FAULT_DELAY_MS: '250', MES_FAULT_REJECT: 'true', MES_FAULT_ACK_THEN_CRASH: '20' });
     assert.deepEqual(config.MES_PARTNER_KEYS.map((p) => p.id), ['acme']);
     assert.equal(config.MES_FAULT_DELAY_MS, 250);
     assert.equal(config.MES_FAULT_REJECT, true);
+    assert.equal(config.MES_FAULT_ACK_THEN_CRASH, 20);
   });
 
   it('names MES_PARTNER_KEYS when it is malformed, without the key', () => {
