@@ -8,7 +8,8 @@ import { redactUrl, splitCredentials } from './http-auth';
 import type { OpenOrder } from './order';
 import { traceIdOf } from './records';
 import { testJourney } from './test-journey';
-import { addNewOrders } from './tracker';
+import { addNewOrders, settle } from './tracker';
+import { renderMetrics } from './metrics';
 import { emptyState } from './state';
 
 const j = testJourney();
@@ -84,5 +85,25 @@ describe('URLs with credentials', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('canary metrics', () => {
+  it('export the pace, the last completed canary (else the start) and the longest healthy gap', () => {
+    const state = emptyState('test', 0);
+    const health = { failures: 0, alertPostFailures: 0, canary: { intervalMs: 30_000, maxAgeMs: 40_000 + 60_000 + 10_000, startedAt: 5_000 } };
+    let text = renderMetrics(j, state, health);
+    assert.match(text, /^shopfloor_watchdog_canary_interval_seconds\{journey="test"\} 30$/m);
+    assert.match(text, /^shopfloor_watchdog_canary_last_completed_timestamp_seconds\{journey="test"\} 5$/m);
+    assert.match(text, /^shopfloor_watchdog_canary_max_age_seconds\{journey="test"\} 110$/m);
+    addNewOrders(state, [{ orderId: 'c1', at: 10_000 }], 'a', new Set(['c1']));
+    state.open.c1!.reached.e = 42_000;
+    settle(j, state, 50_000, makeLinks(j, { publicUrl: 'http://wd' }), { resolvedResendMs: 1000, forgetAfterMs: 1e9 });
+    assert.equal(state.counters.canaryCompleted, 1);
+    text = renderMetrics(j, state, health);
+    assert.match(text, /^shopfloor_watchdog_canary_last_completed_timestamp_seconds\{journey="test"\} 42$/m);
+    const off = renderMetrics(j, state, { ...health, canary: { ...health.canary, intervalMs: 0 } });
+    assert.match(off, /^shopfloor_watchdog_canary_interval_seconds\{journey="test"\} 0$/m);
+    assert.doesNotMatch(off, /canary_last_completed|canary_max_age/);
   });
 });

@@ -8,6 +8,8 @@ export interface CheckHealth {
   lastDurationMs?: number;
   failures: number;
   alertPostFailures: number;
+  /** The canary's pace (0: off), and the longest a healthy canary may take to complete after the previous one. */
+  canary?: { intervalMs: number; maxAgeMs: number; startedAt: number };
 }
 
 function escapeLabel(v: string): string {
@@ -74,6 +76,16 @@ export function renderMetrics(journey: Journey, state: WatchdogState, health: Ch
   metric('shopfloor_watchdog_canary_completed_total', 'counter', 'Canary orders that reached the last stage.', [[{}, state.counters.canaryCompleted]]);
   metric('shopfloor_watchdog_check_failures_total', 'counter', 'Checks that failed (a database unreachable, ...).', [[{}, health.failures]]);
   metric('shopfloor_watchdog_alert_post_failures_total', 'counter', 'Failed POSTs to Alertmanager.', [[{}, health.alertPostFailures]]);
+  if (health.canary) {
+    const c = health.canary;
+    metric('shopfloor_watchdog_canary_interval_seconds', 'gauge', 'Pace of the canary orders (0: no canary).', [[{}, c.intervalMs / 1000]]);
+    if (c.intervalMs > 0) {
+      metric('shopfloor_watchdog_canary_last_completed_timestamp_seconds', 'gauge', 'When the last canary order completed (Unix seconds); before the first one, when the canary started.', [
+        [{}, Math.max(state.canaryLastCompletedAt ?? 0, c.startedAt) / 1000],
+      ]);
+      metric('shopfloor_watchdog_canary_max_age_seconds', 'gauge', 'Longest a healthy flow goes without a completed canary: the last deadline, two canary intervals and a check.', [[{}, c.maxAgeMs / 1000]]);
+    }
+  }
   if (health.lastSuccessAt !== undefined) {
     metric('shopfloor_watchdog_last_check_timestamp_seconds', 'gauge', 'Time of the last successful check (Unix seconds).', [[{}, health.lastSuccessAt / 1000]]);
   }

@@ -14,6 +14,8 @@ export interface WatchdogState {
   resolved: AlertRecord[];
   /** Completed orders whose trace is checked once the grace period has passed. */
   telemetryPending: { orderId: string; completedAt: number; attempts: number }[];
+  /** When the last canary order completed (epoch ms). */
+  canaryLastCompletedAt?: number;
   counters: Counters;
 }
 

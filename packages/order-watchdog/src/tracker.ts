@@ -87,9 +87,14 @@ export function settle(journey: Journey, state: WatchdogState, now: number, link
       };
       delete state.open[order.orderId];
       if (complete) {
-        state.counters.completed++;
-        if (late) state.counters.late++;
-        if (order.canary) state.counters.canaryCompleted++;
+        // Canaries stay out of the order figures: they have their own counters.
+        if (!order.canary) {
+          state.counters.completed++;
+          if (late) state.counters.late++;
+        } else {
+          state.counters.canaryCompleted++;
+          state.canaryLastCompletedAt = Math.max(state.canaryLastCompletedAt ?? 0, completedAt);
+        }
         state.telemetryPending.push({ orderId: order.orderId, completedAt, attempts: 0 });
         events.completed.push(closed);
       } else {

@@ -3,7 +3,7 @@ import { BrokerObserver } from './broker';
 import { sendCanary } from './canary';
 import type { WatchdogConfig } from './config';
 import { explain, queuesToObserve, type ErrorSpan, type Observations, type Unknown, isUnknown } from './explain';
-import { deadLetterQueue, type Journey } from './journey';
+import { deadLetterQueue, finalDeadline, type Journey } from './journey';
 import type { CheckHealth } from './metrics';
 import type { OpenOrder } from './order';
 import { RecordReader } from './records';
@@ -44,6 +44,8 @@ export class Watchdog {
     this.traces = new TraceFinder(journey, config.jaegerUrl);
     if (config.alertmanagerUrl) this.alertmanager = new AlertmanagerClient(config.alertmanagerUrl);
     this.links = makeLinks(journey, config);
+    const intervalMs = journey.canary ? config.canaryIntervalMs : 0;
+    this.health.canary = { intervalMs, maxAgeMs: finalDeadline(journey) + 2 * intervalMs + config.checkIntervalMs, startedAt: Date.now() };
   }
 
   /** The record of one stage for one order (the page's look-up of orders not followed). */
