@@ -5,10 +5,12 @@
  * alternated run by run, against one running stack (profile `bench`, data in .run/bench).
  *
  * Phases: 1 start-up (empty script; shop-api's first answer), 2 request path (POST /orders,
- * GET /healthz), 4 freshness (Jaeger, Prometheus), 3 Collector capacity (last: it floods Jaeger).
+ * GET /healthz), 4 freshness (Jaeger, Prometheus), 5 the order watchdog (detection latency, cost
+ * per 1,000 open orders), 3 Collector capacity (last: it floods Jaeger).
+ * BENCH_ONLY=watchdog runs phase 5 alone and merges its figures into the results file.
  * Everything it starts is stopped on the way out, also on failure and Ctrl-C.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { NativeStack, repoRoot, LOOPBACK, ports } from '@shopfloor/native-stack';
@@ -23,12 +25,20 @@ import { settingsFromEnv, type Settings } from './settings';
 import { emptyScriptRun } from './startup';
 import { interleave, measurement, ratioRows, renderMeasurements, renderRatios, renderTable, type Measurement, type VariantName } from './stats';
 import { checkTargets } from './targets';
+import { watchdogPhase, type WatchdogFigures } from './watchdog';
 import { cleanEnv, COMMON_OTEL_ENV, VARIANTS } from './variants';
 
 /** Shipped intervals (otel-collector/config.yaml, compose/prometheus/prometheus.yml). */
 const SPAN_METRICS_FLUSH_S = 5;
 const SPAN_METRICS_SCRAPE_S = 5;
 const MEMORY_LIMITER_MIB = 512;
+
+/** BENCH_ONLY=watchdog: that phase alone, its figures merged into the results file. */
+const ONLY = process.env.BENCH_ONLY ?? '';
+if (ONLY !== '' && ONLY !== 'watchdog') {
+  process.stderr.write(`BENCH_ONLY=${ONLY}: the phase that runs alone is: watchdog\n`);
+  process.exit(2);
+}
 
 /** A smoke run (BENCH_QUICK=1) must not overwrite the committed figures: it writes a file git ignores. */
 const RESULTS_FILE = join(repoRoot, 'bench', 'results', process.env.BENCH_QUICK === '1' ? 'quick-run.tmp' : 'latest.json');
@@ -245,6 +255,29 @@ async function freshnessPhase(s: Settings, logDir: string): Promise<TraceShape |
   }
 }
 
+// ---- 5. the order watchdog --------------------------------------------------------------------
+
+async function watchdogBenchPhase(s: Settings, stack: NativeStack, logDir: string): Promise<WatchdogFigures> {
+  const api = await ShopApi.start('shopfloor', logDir);
+  try {
+    const f = await watchdogPhase(stack, SHOP_API, { faultyOrders: s.watchdogFaultyOrders, openOrders: s.watchdogOpenOrders, costChecks: s.watchdogCostChecks, logDir, log });
+    const scaled = `shipped journey with deadlines and check interval / ${f.scale} (check every ${f.checkIntervalMs} ms): budget ${f.detectionBudgetS} s for the shipped 120 s`;
+    record('watchdog.detection_latency', 'watchdog', 's', f.detectionS, `acceptance to flag, CRM consumer stopped (no_consumer); ${scaled}`);
+    const open = f.checks[0]?.open ?? NaN;
+    record('watchdog.cpu_per_check_per_1000_open', 'watchdog', 'ms', f.checks.map(c => (c.cpuMs * 1000) / c.open), `watchdog process CPU per check with ${open} open (flagged) orders, scaled to 1,000`);
+    record('watchdog.db_query_time_per_check_per_1000_open', 'watchdog', 'ms', f.checks.map(c => (c.dbMs * 1000) / c.open), `time waiting for the stage-record queries per check with ${open} open orders, scaled to 1,000`);
+    record('watchdog.check_duration', 'watchdog', 'ms', f.checks.map(c => c.durationMs), `one check with ${open} open orders`);
+    record('watchdog.peak_rss', 'watchdog', 'MiB', [f.peakRssMiB]);
+    const max = Math.max(...f.detectionS);
+    if (max > f.detectionBudgetS) notes.push(`watchdog: detection max ${max.toFixed(1)} s exceeds the scaled budget ${f.detectionBudgetS} s`);
+    return f;
+  } finally {
+    await api.stop();
+    log('  draining the orders CRM took back ...');
+    await drainQueues(120);
+  }
+}
+
 // ---- 3. Collector ---------------------------------------------------------------------------
 
 async function collectorPhase(s: Settings, budget: Budget): Promise<StepResult[]> {
@@ -323,6 +356,20 @@ function writeResults(extra: Record<string, unknown>): void {
   renameSync(tmp, RESULTS_FILE);
 }
 
+/** BENCH_ONLY=watchdog: the other phases' figures of the last full run stay, the watchdog's are replaced. */
+function mergeWatchdogResults(watchdog: Record<string, unknown>): void {
+  let previous: { measurements?: Measurement[] } & Record<string, unknown> = {};
+  try {
+    previous = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
+  } catch {
+    // no earlier run: the file holds the watchdog's figures only
+  }
+  const kept = (previous.measurements ?? []).filter(m => !m.name.startsWith('watchdog.'));
+  measurements.unshift(...kept);
+  const { measurements: _old, ...rest } = previous;
+  writeResults({ ...rest, watchdog });
+}
+
 async function main(): Promise<void> {
   const settings = settingsFromEnv();
   const budget = new Budget(settings.budgetS);
@@ -354,18 +401,26 @@ async function main(): Promise<void> {
   const stateLogDir = join(repoRoot, '.run', 'bench', 'logs');
   let steps: StepResult[] = [];
   let full: TraceShape | undefined;
+  let watchdog: WatchdogFigures | undefined;
   try {
     stack = await NativeStack.start({ profile: 'bench', fresh: true, log: line => log(`  ${line}`) });
     // shop-api is the service under test: the bench starts it itself, once per variant and run.
     await stack.stopComponent('shop-api');
+    // The order watchdog (its checks, its canary) would load the other phases; phase 5 runs its own.
+    await stack.stopComponent('order-watchdog');
     mkdirSync(stateLogDir, { recursive: true });
     log(`stack up; logs in ${stack.logDir}`);
 
-    await startupPhase(settings);
-    await firstAnswerPhase(settings, stateLogDir);
-    await requestPathPhase(settings, stateLogDir, budget);
-    if (budget.fits('freshness', 20 + settings.freshnessRuns * 14)) full = await freshnessPhase(settings, stateLogDir);
-    steps = await collectorPhase(settings, budget);
+    if (ONLY === 'watchdog') {
+      watchdog = await watchdogBenchPhase(settings, stack, stateLogDir);
+    } else {
+      await startupPhase(settings);
+      await firstAnswerPhase(settings, stateLogDir);
+      await requestPathPhase(settings, stateLogDir, budget);
+      if (budget.fits('freshness', 20 + settings.freshnessRuns * 14)) full = await freshnessPhase(settings, stateLogDir);
+      if (budget.fits('watchdog', 150 + settings.watchdogOpenOrders / 20)) watchdog = await watchdogBenchPhase(settings, stack, stateLogDir);
+      steps = await collectorPhase(settings, budget);
+    }
   } catch (err) {
     log(`failed: ${(err as Error).stack ?? err}`);
     notes.push(`run failed: ${(err as Error).message}`);
@@ -378,6 +433,14 @@ async function main(): Promise<void> {
       await stopAll().catch(() => {});
       await stack?.stop().catch(() => {});
     }
+  }
+
+  if (ONLY === 'watchdog') {
+    mergeWatchdogResults({ generated: new Date().toISOString(), command: 'BENCH_ONLY=watchdog npm run bench', durationS: Math.round((Date.now() - t0) / 1000), machine: machineInfo, ...watchdog, notes });
+    process.stdout.write(`\n${renderMeasurements(measurements.filter(m => m.name.startsWith('watchdog.')))}\n`);
+    for (const n of notes) process.stdout.write(`note: ${n}\n`);
+    process.stdout.write(`\nmerged into ${RESULTS_FILE} (${Math.round((Date.now() - t0) / 1000)} s in all)\n`);
+    return;
   }
 
   // Pipeline CPU per request is ~0 for plain (nothing to export): shown as absolute figures only.
@@ -402,6 +465,7 @@ async function main(): Promise<void> {
     targets,
     collectorSteps: steps,
     freshnessTrace: full,
+    watchdog,
     skipped: budget.skipped,
     notes,
   });

@@ -21,6 +21,12 @@ export interface Settings {
   collectorEncodings: ('json' | 'protobuf')[];
   /** Traces per OTLP request (10 spans each). */
   tracesPerRequest: number;
+  /** Orders placed with the CRM consumer stopped for the watchdog's detection latency. */
+  watchdogFaultyOrders: number;
+  /** Open orders (all flagged) the watchdog's check cost is measured with. */
+  watchdogOpenOrders: number;
+  /** Checks measured for the cost. */
+  watchdogCostChecks: number;
   /** Hard limit for the whole run; phases that no longer fit are skipped (and say so). */
   budgetS: number;
 }
@@ -38,6 +44,9 @@ export const DEFAULTS: Settings = {
   collectorStepS: 8,
   collectorEncodings: ['json', 'protobuf'],
   tracesPerRequest: 50,
+  watchdogFaultyOrders: 30,
+  watchdogOpenOrders: 1000,
+  watchdogCostChecks: 10,
   budgetS: 14 * 60,
 };
 
@@ -53,6 +62,9 @@ export const QUICK: Settings = {
   collectorRates: [5_000, 20_000],
   collectorStepS: 3,
   collectorEncodings: ['json'],
+  watchdogFaultyOrders: 10,
+  watchdogOpenOrders: 200,
+  watchdogCostChecks: 3,
 };
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {

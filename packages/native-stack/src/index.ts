@@ -3,6 +3,7 @@ export { renderAlertmanagerConfig, type AlertTiming } from './components/alertma
 export { OrderGenerator, randomOrder, type GeneratedOrder } from './generator';
 export { waitFor, httpOk } from './health';
 export { DEV_PARTNER, service, serviceUrl } from './components/services';
+export { orderWatchdog, orderWatchdogUrl } from './components/order-watchdog';
 export { VICTORIALOGS_RETENTION, victoriaLogsArgs } from './components/victorialogs';
 export { LOOPBACK, ports } from './ports';
 export { repoRoot } from './paths';

@@ -10,6 +10,10 @@ export interface CheckHealth {
   alertPostFailures: number;
   /** The canary's pace (0: off), and the longest a healthy canary may take to complete after the previous one. */
   canary?: { intervalMs: number; maxAgeMs: number; startedAt: number };
+  /** Successful checks since start. */
+  checks?: number;
+  /** Time waiting for the databases' answers, and queries, since start. */
+  db?: { queryMs: number; queries: number };
 }
 
 function escapeLabel(v: string): string {
@@ -85,6 +89,11 @@ export function renderMetrics(journey: Journey, state: WatchdogState, health: Ch
       ]);
       metric('shopfloor_watchdog_canary_max_age_seconds', 'gauge', 'Longest a healthy flow goes without a completed canary: the last deadline, two canary intervals and a check.', [[{}, c.maxAgeMs / 1000]]);
     }
+  }
+  metric('shopfloor_watchdog_checks_total', 'counter', 'Successful checks since start.', [[{}, health.checks ?? 0]]);
+  if (health.db) {
+    metric('shopfloor_watchdog_db_query_seconds_total', 'counter', 'Time spent waiting for stage-record queries since start.', [[{}, health.db.queryMs / 1000]]);
+    metric('shopfloor_watchdog_db_queries_total', 'counter', 'Stage-record queries since start.', [[{}, health.db.queries]]);
   }
   if (health.lastSuccessAt !== undefined) {
     metric('shopfloor_watchdog_last_check_timestamp_seconds', 'gauge', 'Time of the last successful check (Unix seconds).', [[{}, health.lastSuccessAt / 1000]]);

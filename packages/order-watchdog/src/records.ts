@@ -8,6 +8,8 @@ import type { StageRow } from './tracker';
  */
 export class RecordReader {
   private readonly pools = new Map<string, Pool>();
+  /** Time spent waiting for the databases' answers (ms), and the number of queries, since start. */
+  readonly spent = { queryMs: 0, queries: 0 };
 
   constructor(private readonly journey: Journey, env: NodeJS.ProcessEnv = process.env) {
     for (const [name, db] of Object.entries(journey.databases)) {
@@ -35,15 +37,25 @@ export class RecordReader {
   /** Orders accepted after the cursor, oldest first. */
   async newOrders(cursor: { at: number; id: string }, limit: number): Promise<StageRow[]> {
     const first = this.journey.stages[0]!;
-    const { rows } = await this.pool(first).query(first.record!.new_orders!, [new Date(cursor.at), cursor.id, limit]);
+    const rows = await this.timed(() => this.pool(first).query(first.record!.new_orders!, [new Date(cursor.at), cursor.id, limit]));
     return rows.map(toRow);
   }
 
   /** Which of `orderIds` reached `stage` (by its record), and when. */
   async reached(stage: Stage, orderIds: string[]): Promise<StageRow[]> {
     if (!stage.record || !orderIds.length) return [];
-    const { rows } = await this.pool(stage).query(stage.record.query, [orderIds]);
+    const rows = await this.timed(() => this.pool(stage).query(stage.record!.query, [orderIds]));
     return rows.map(toRow);
+  }
+
+  private async timed<R extends { rows: { order_id: unknown; at: unknown; traceparent?: unknown }[] }>(query: () => Promise<R>): Promise<R['rows']> {
+    const t0 = performance.now();
+    try {
+      return (await query()).rows;
+    } finally {
+      this.spent.queryMs += performance.now() - t0;
+      this.spent.queries++;
+    }
   }
 
   async close(): Promise<void> {

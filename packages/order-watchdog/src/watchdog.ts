@@ -40,6 +40,7 @@ export class Watchdog {
   constructor(readonly journey: Journey, readonly config: WatchdogConfig, private readonly log: Log, env: NodeJS.ProcessEnv = process.env) {
     this.state = loadState(config.stateFile, journey.name, Date.now() - config.startLookbackMs);
     this.records = new RecordReader(journey, env);
+    this.health.db = this.records.spent;
     this.broker = new BrokerObserver(config.amqpUrl, config.rabbitmqMetricsUrl);
     this.traces = new TraceFinder(journey, config.jaegerUrl);
     if (config.alertmanagerUrl) this.alertmanager = new AlertmanagerClient(config.alertmanagerUrl);
@@ -93,6 +94,7 @@ export class Watchdog {
     try {
       await this.check(t0);
       this.health.lastSuccessAt = Date.now();
+      this.health.checks = (this.health.checks ?? 0) + 1;
       this.health.lastDurationMs = Date.now() - t0;
     } catch (err) {
       this.health.failures++;
