@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { chromium, type Browser } from 'playwright-core';
+import amqp from 'amqplib';
+import { Client } from 'pg';
 import { repoRoot } from '@shopfloor/native-stack';
 import { requestJson } from './clients/http';
+import { PrometheusClient } from './clients/prometheus';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
 import { stackUp, type Stack } from './stack';
@@ -19,6 +22,11 @@ import { stackUp, type Stack } from './stack';
  */
 const FAULTY = 20;
 const DETECTION_BUDGET_MS = 120_000;
+// Names from service-kit's topology (packages/service-kit/README.md).
+const ORDERS_EXCHANGE = 'shopfloor.orders';
+const UNROUTABLE_QUEUE = 'shopfloor.unroutable';
+const CRM_QUEUE = 'crm.order-created';
+const ORDER_CREATED = 'order.created';
 
 interface Flag { stage: string; awaiting: string; reason: string; detail: string; flaggedAt: number }
 interface Stalled { orderId: string; acceptedAt: number; flag?: Flag }
@@ -180,6 +188,75 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
     await stack.restartService('mes-api');
   });
 
+  it('a queue unbound: its orders stall after "published", reason unroutable; replayed from shopfloor.unroutable, they complete late', async () => {
+    await normalTraffic(5);
+    const connection = await amqp.connect(stack.endpoints.amqpUrl);
+    try {
+      const channel = await connection.createConfirmChannel();
+      let faulty: Set<string>;
+      await channel.unbindQueue(CRM_QUEUE, ORDERS_EXCHANGE, ORDER_CREATED);
+      try {
+        faulty = await faultyOrders();
+        await expectFlagged(faulty, 'published', 'unroutable', /shopfloor\.unroutable/);
+      } finally {
+        await channel.bindQueue(CRM_QUEUE, ORDERS_EXCHANGE, ORDER_CREATED);
+      }
+      await eventually('one OrderStalled alert per unroutable order', async () => {
+        const alerts = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!));
+        if (alerts.length !== FAULTY) throw new Error(`${alerts.length} alerts`);
+        for (const a of alerts) assert.deepEqual([a.labels.stage, a.labels.reason, a.labels.awaiting], ['published', 'unroutable', 'contract']);
+      });
+      // The runbook's replay: every kept message back to its routing key, headers included.
+      const replayed = new Set<string>();
+      for (;;) {
+        const msg = await channel.get(UNROUTABLE_QUEUE, { noAck: false });
+        if (msg === false) break;
+        channel.publish(ORDERS_EXCHANGE, msg.fields.routingKey, msg.content, { ...msg.properties, persistent: true });
+        await channel.waitForConfirms();
+        channel.ack(msg);
+        replayed.add(String(msg.properties.headers?.['x-order-id']));
+      }
+      assert.deepEqual([...faulty].filter((id) => !replayed.has(id)), [], 'every faulty order was kept in shopfloor.unroutable with its x-order-id');
+      await eventually('the replayed orders to complete, late, their alerts resolved', async () => {
+        const { late } = await stalled();
+        const done = late.filter((c) => faulty.has(c.orderId));
+        if (done.length !== FAULTY) throw new Error(`${done.length} of ${FAULTY} completed late`);
+        const active = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!) && a.status.state === 'active');
+        if (active.length) throw new Error(`${active.length} alerts still active`);
+      }, 90_000);
+    } finally {
+      await connection.close().catch(() => undefined);
+    }
+    await normalTraffic(5);
+  });
+
+  it('a message expiring in a queue (a TTL policy, MES down): dead-lettered by RabbitMQ as expired', async () => {
+    await normalTraffic(5);
+    await stack.stopComponent('mes-api');
+    // An operator's policy: messages older than 1 s in mes.production-requested expire, and the
+    // queue's dead-letter exchange (service-kit's topology) takes them to its .dlq, x-death: expired.
+    await stack.rabbitmqctl(['set_policy', '--apply-to', 'queues', 'e2e-expire', '^mes\\.production-requested$', '{"message-ttl":1000}']);
+    try {
+      const faulty = await faultyOrders();
+      await expectFlagged(faulty, 'production-requested', 'dead_lettered', /mes\.production-requested\.dlq: expired \(dead-lettered by RabbitMQ from mes\.production-requested\)/);
+    } finally {
+      await stack.rabbitmqctl(['clear_policy', 'e2e-expire']);
+      await stack.startComponent('mes-api');
+    }
+    await normalTraffic(5);
+  });
+
+  it('MES acknowledging, then crashing before it stores the job: vanished', async () => {
+    await normalTraffic(5);
+    // Acknowledges the next FAULTY messages without a job, then SIGKILLs itself; the supervisor
+    // restarts it (with the same hook: no message reaches it until it is restarted below).
+    await stack.restartService('mes-api', { MES_FAULT_ACK_THEN_CRASH: String(FAULTY) });
+    const faulty = await faultyOrders();
+    await expectFlagged(faulty, 'contract', 'vanished', /production requested not reached, and its message is in no queue, dead letter or error span/);
+    await stack.restartService('mes-api');
+    await normalTraffic(5);
+  });
+
   it('the Collector stopped: orders complete, zero order alerts, telemetry loss counted', async () => {
     const metric = async () => {
       const text = await (await fetch(`${wd}/metrics`)).text();
@@ -232,4 +309,114 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
       await browser?.close();
     }
   }
+});
+
+/**
+ * The canary: a marked order the watchdog sends at its pace (here every 2 s), kept out of the
+ * business figures by its marker, completing like any order; when canaries stop completing, the
+ * watchdog flags them (OrderStalled, canary=true) and Prometheus fires OrderCanaryNotCompleting.
+ */
+describe('order watchdog: the canary', { concurrency: false }, () => {
+  const CANARY_MS = 2000;
+  const CANARY_EMAIL = '%@canary.shopfloor.invalid';
+  let stack: Stack;
+  let wd: string;
+
+  before(async () => {
+    stack = await stackUp({
+      fastAlerting: true,
+      watchdogEnv: {
+        WATCHDOG_JOURNEY: fastJourney(),
+        WATCHDOG_CHECK_INTERVAL_MS: '1000',
+        WATCHDOG_ALERT_RESEND_MS: '5000',
+        WATCHDOG_CANARY_INTERVAL_MS: String(CANARY_MS),
+        WATCHDOG_START_LOOKBACK_MS: '0',
+      },
+    });
+    wd = stack.endpoints.orderWatchdog;
+  });
+
+  after(async () => {
+    await stack?.down();
+  });
+
+  async function metric(name: string): Promise<number> {
+    const text = await (await fetch(`${wd}/metrics`)).text();
+    return Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  }
+
+  async function sql<T>(db: 'shop' | 'crm' | 'mes', text: string, params: unknown[] = []): Promise<T[]> {
+    const client = new Client({ connectionString: stack.endpoints.databaseUrl(db) });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('is sent at its pace, completes, and stays out of the business figures', async () => {
+    const sent0 = await metric('shopfloor_watchdog_canary_sent_total');
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, 20_000));
+    const sent = (await metric('shopfloor_watchdog_canary_sent_total')) - sent0;
+    const expected = (Date.now() - t0) / CANARY_MS;
+    assert.ok(sent >= expected - 2 && sent <= expected + 1, `${sent} canaries in ${Date.now() - t0} ms at one per ${CANARY_MS} ms`);
+    assert.equal(await metric('shopfloor_watchdog_canary_interval_seconds'), CANARY_MS / 1000);
+
+    // In the shop: marked by the customer e-mail, one every CANARY_MS.
+    const canaries = await sql<{ id: string; at: Date }>('shop', `SELECT id::text, created_at AS at FROM orders WHERE customer->>'email' LIKE $1 ORDER BY created_at`, [CANARY_EMAIL]);
+    assert.ok(canaries.length >= sent, `${canaries.length} canary orders in the shop`);
+    const gaps = canaries.slice(1).map((c, i) => c.at.getTime() - canaries[i]!.at.getTime()).sort((a, b) => a - b);
+    const median = gaps[Math.floor(gaps.length / 2)]!;
+    assert.ok(Math.abs(median - CANARY_MS) < 500, `median gap between canaries ${median} ms`);
+
+    // They complete: jobs in MES, counted as completed canaries, not as orders.
+    await eventually('canaries to complete', async () => {
+      const completed = await metric('shopfloor_watchdog_canary_completed_total');
+      if (!(completed >= sent - 3)) throw new Error(`${completed} canaries completed of ${sent + sent0} sent`);
+    }, 60_000);
+    assert.equal(await metric('shopfloor_watchdog_orders_completed_total'), 0, 'no business order was placed, so no order completed: canaries are not orders');
+    const { stalled } = (await requestJson<{ stalled: { orderId: string }[] }>(`${wd}/api/stalled`)).body;
+    assert.deepEqual(stalled, [], 'no canary stalled');
+
+    // Business figures with the documented filters (docs/metrics.md) see none of them; real orders count.
+    const real = (await placeOrder(stack.endpoints.shopApi)).orderId;
+    await eventually('the real order to reach MES', async () => {
+      if ((await requestJson(`${stack.endpoints.mesApi}/jobs/${real}`)).status !== 200) throw new Error('no job yet');
+    }, 60_000);
+    const shop = await sql<{ id: string }>('shop', `SELECT id::text FROM orders WHERE customer->>'email' NOT LIKE $1`, [CANARY_EMAIL]);
+    assert.deepEqual(shop.map((r) => r.id), [real]);
+    const crm = await sql<{ id: string }>('crm', `SELECT order_id::text AS id FROM crm.contracts WHERE customer->>'email' NOT LIKE $1`, [CANARY_EMAIL]);
+    assert.deepEqual(crm.map((r) => r.id), [real]);
+    const mes = await sql<{ id: string; canary: boolean }>('mes', `SELECT order_id::text AS id, items @> '[{"sku":"CANARY"}]' AS canary FROM jobs`);
+    assert.deepEqual(mes.filter((r) => !r.canary).map((r) => r.id), [real]);
+    assert.ok(mes.filter((r) => r.canary).length >= sent - 3, 'the canaries are jobs in MES, marked by their SKU');
+  });
+
+  it('canaries that do not complete: flagged with canary=true by the watchdog, and OrderCanaryNotCompleting fires', async () => {
+    await stack.stopComponent('crm-api');
+    try {
+      await eventually('an OrderStalled alert of a canary in Alertmanager', async () => {
+        const res = await requestJson<AmAlert[]>(`${stack.endpoints.alertmanager}/api/v2/alerts?filter=${encodeURIComponent('alertname="OrderStalled"')}&filter=${encodeURIComponent('canary="true"')}`);
+        const alert = res.body.find((a) => a.labels.reason === 'no_consumer');
+        if (!alert) throw new Error(`${res.body.length} canary alerts: ${JSON.stringify(res.body.slice(0, 1))}`);
+        assert.equal(alert.labels.stage, 'published');
+      }, 60_000);
+      const prometheus = new PrometheusClient(stack.endpoints.prometheus);
+      await eventually('OrderCanaryNotCompleting firing in Prometheus', async () => {
+        const firing = await prometheus.query('ALERTS{alertname="OrderCanaryNotCompleting",alertstate="firing"}');
+        if (firing.length !== 1) throw new Error(`${firing.length} firing; pending: ${(await prometheus.query('ALERTS{alertname="OrderCanaryNotCompleting"}')).length}`);
+        assert.equal(firing[0]!.metric.journey, 'shopfloor');
+        assert.equal(firing[0]!.metric.severity, 'critical');
+      }, 180_000);
+    } finally {
+      await stack.startComponent('crm-api');
+    }
+    const prometheus = new PrometheusClient(stack.endpoints.prometheus);
+    await eventually('OrderCanaryNotCompleting resolved once canaries complete again', async () => {
+      const n = (await prometheus.query('ALERTS{alertname="OrderCanaryNotCompleting"}')).length;
+      if (n) throw new Error(`${n} OrderCanaryNotCompleting series`);
+    }, 120_000);
+  });
 });

@@ -19,6 +19,7 @@ export async function nativeStack(opts: StackUpOptions = {}): Promise<Stack> {
     stopComponent: (name) => stack.stopComponent(name),
     startComponent: (name) => stack.startComponent(name),
     restartService: (name, env) => stack.restartService(name, env),
+    rabbitmqctl: (args) => stack.rabbitmqctl(args),
     down: () => stack.stop(),
   };
 }

@@ -25,5 +25,7 @@ export interface Stack {
   startComponent(name: string): Promise<void>;
   /** Restart one service with extra environment (its fault hooks); `{}` restores its normal start. */
   restartService(name: ServiceName, env?: Record<string, string>): Promise<void>;
+  /** `rabbitmqctl <args>` against the stack's broker (operator actions such as a policy); returns stdout. */
+  rabbitmqctl(args: string[]): Promise<string>;
   down(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { minio } from './components/minio';
 import { mariadb, mysqlPassword, mysqlUrl } from './components/mariadb';
 import { databaseUrl, postgres } from './components/postgres';
 import { prometheus } from './components/prometheus';
-import { amqpUrl, rabbitmq } from './components/rabbitmq';
+import { amqpUrl, rabbitmq, rabbitmqctl } from './components/rabbitmq';
 import { redis, redisUrl } from './components/redis';
 import { service, serviceMetricsUrl, serviceNames, serviceUrl } from './components/services';
 import { victoriaLogs, victoriaLogsUrl } from './components/victorialogs';
@@ -186,6 +186,11 @@ export class NativeStack {
     const spec = service(name, { ...this.opts.serviceEnv?.[name], ...extraEnv });
     this.procs.set(name, this.manage(spec));
     await this.startComponent(name);
+  }
+
+  /** `rabbitmqctl <args>` against the stack's RabbitMQ node (e.g. `set_policy`); returns stdout. */
+  rabbitmqctl(args: string[]): Promise<string> {
+    return rabbitmqctl(this.stateDir, args);
   }
 
   async stopComponent(name: string): Promise<void> {

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { configPaths } from '../paths';
 import { LOOPBACK, ports } from '../ports';
@@ -44,6 +46,19 @@ export function rabbitmq(stateDir: string): ComponentSpec {
       (await tcpOpen(ports.rabbitmqAmqp)) &&
       (await httpHealthy(`http://${LOOPBACK}:${ports.rabbitmqPrometheus}/metrics`)),
   };
+}
+
+/**
+ * `rabbitmqctl <args>` against the stack's node (its node name, and the Erlang cookie in its
+ * HOME): operator actions AMQP cannot do, e.g. a policy (`set_policy`, `clear_policy`). Returns stdout.
+ */
+export async function rabbitmqctl(stateDir: string, args: string[]): Promise<string> {
+  const spec = rabbitmq(stateDir);
+  const { stdout } = await promisify(execFile)('/usr/lib/rabbitmq/bin/rabbitmqctl', ['-n', spec.env!.RABBITMQ_NODENAME!, ...args], {
+    env: { ...process.env, ...spec.env },
+    timeout: 60_000,
+  });
+  return stdout;
 }
 
 export const amqpUrl = `amqp://guest:guest@${LOOPBACK}:${ports.rabbitmqAmqp}`;
