@@ -6,7 +6,7 @@ import { alertFor, AlertmanagerClient, makeLinks } from './alerts';
 import { deadLetterReason } from './broker';
 import { redactUrl, splitCredentials } from './http-auth';
 import type { OpenOrder } from './order';
-import { traceIdOf } from './records';
+import { isoMicros, parsePgTimestampMicros, traceIdOf } from './records';
 import { testJourney } from './test-journey';
 import { addNewOrders, settle } from './tracker';
 import { renderMetrics } from './metrics';
@@ -105,5 +105,17 @@ describe('canary metrics', () => {
     const off = renderMetrics(j, state, { ...health, canary: { ...health.canary, intervalMs: 0 } });
     assert.match(off, /^shopfloor_watchdog_canary_interval_seconds\{journey="test"\} 0$/m);
     assert.doesNotMatch(off, /canary_last_completed|canary_max_age/);
+  });
+});
+
+describe('PostgreSQL timestamps', () => {
+  it('are read to the microsecond, and written back exactly', () => {
+    const us = parsePgTimestampMicros('2026-11-28 21:51:18.510759+00');
+    assert.equal(us, Date.UTC(2026, 10, 28, 21, 51, 18) * 1000 + 510_759);
+    assert.equal(isoMicros(us), '2026-11-28T21:51:18.510759Z');
+    assert.equal(parsePgTimestampMicros('2026-11-28 23:51:18.5+02'), Date.UTC(2026, 10, 28, 21, 51, 18) * 1000 + 500_000);
+    assert.equal(parsePgTimestampMicros('2026-11-28 16:21:18-05:30'), Date.UTC(2026, 10, 28, 21, 51, 18) * 1000);
+    assert.equal(parsePgTimestampMicros('2026-11-28T21:51:18.000001Z'), Date.UTC(2026, 10, 28, 21, 51, 18) * 1000 + 1);
+    assert.equal(isoMicros(Date.UTC(2026, 0, 1) * 1000 + 7), '2026-01-01T00:00:00.000007Z');
   });
 });

@@ -1,4 +1,16 @@
-import { Pool } from 'pg';
+import { Pool, types } from 'pg';
+
+const TIMESTAMPTZ = 1184;
+const TIMESTAMP = 1114;
+/**
+ * Timestamps as PostgreSQL's text, not as JS Dates: a Date keeps milliseconds, PostgreSQL
+ * microseconds, and a cursor rounded to the millisecond skips orders (two orders in the same
+ * millisecond, the second with a smaller id, looked older than the cursor and were never followed).
+ */
+const rawTimestamps = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === TIMESTAMPTZ || oid === TIMESTAMP ? (value: string) => value : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
+};
 import type { Journey, Stage } from './journey';
 import type { StageRow } from './tracker';
 
@@ -22,6 +34,7 @@ export class RecordReader {
         idleTimeoutMillis: 30_000,
         application_name: `order-watchdog/${journey.name}`,
         statement_timeout: 10_000,
+        types: rawTimestamps,
         // Belt and braces: the role is read-only already (compose/postgres/init.sql).
         options: '-c default_transaction_read_only=on',
       });
@@ -35,9 +48,10 @@ export class RecordReader {
   }
 
   /** Orders accepted after the cursor, oldest first. */
-  async newOrders(cursor: { at: number; id: string }, limit: number): Promise<StageRow[]> {
+  async newOrders(cursor: { at: number; id: string; atUs?: number }, limit: number): Promise<StageRow[]> {
     const first = this.journey.stages[0]!;
-    const rows = await this.timed(() => this.pool(first).query(first.record!.new_orders!, [new Date(cursor.at), cursor.id, limit]));
+    const at = cursor.atUs !== undefined ? isoMicros(cursor.atUs) : new Date(cursor.at).toISOString();
+    const rows = await this.timed(() => this.pool(first).query(first.record!.new_orders!, [at, cursor.id, limit]));
     return rows.map(toRow);
   }
 
@@ -64,9 +78,34 @@ export class RecordReader {
 }
 
 function toRow(row: { order_id: unknown; at: unknown; traceparent?: unknown }): StageRow {
-  const at = row.at instanceof Date ? row.at.getTime() : new Date(String(row.at)).getTime();
+  const atUs = row.at instanceof Date ? row.at.getTime() * 1000 : parsePgTimestampMicros(String(row.at));
   const traceId = traceIdOf(row.traceparent);
-  return { orderId: String(row.order_id), at, ...(traceId ? { traceId } : {}) };
+  return { orderId: String(row.order_id), at: Math.floor(atUs / 1000), atUs, ...(traceId ? { traceId } : {}) };
+}
+
+/**
+ * Microseconds since the epoch of PostgreSQL's text output of a timestamp
+ * (`2026-11-28 21:51:18.510759+00`; without an offset it is local time, as pg reads it).
+ */
+export function parsePgTimestampMicros(text: string): number {
+  const m = /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?|Z)?$/.exec(text.trim());
+  if (!m) {
+    const ms = new Date(text).getTime();
+    if (!Number.isFinite(ms)) throw new Error(`not a timestamp: ${text}`);
+    return ms * 1000;
+  }
+  const [, y, mo, d, h, mi, s, frac = '', sign, oh, om, os] = m;
+  const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const;
+  const hasOffset = sign !== undefined || text.trim().endsWith('Z');
+  let ms = hasOffset ? Date.UTC(...fields) : new Date(...fields).getTime();
+  if (sign !== undefined) ms -= (sign === '-' ? -1 : 1) * ((Number(oh) * 60 + Number(om ?? 0)) * 60 + Number(os ?? 0)) * 1000;
+  return ms * 1000 + Number(frac.padEnd(6, '0'));
+}
+
+/** ISO 8601 with microseconds, UTC: what `$1::timestamptz` reads back exactly. */
+export function isoMicros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  return `${new Date(ms).toISOString().slice(0, 23)}${String(us - ms * 1000).padStart(3, '0')}Z`;
 }
 
 /** The trace id of a W3C `traceparent` (00-<trace id>-<span id>-<flags>) or of a bare 32-hex trace id. */

@@ -6,7 +6,7 @@ export interface WatchdogState {
   version: 1;
   journey: string;
   /** The last accepted order read: the next check reads the orders after it. */
-  cursor: { at: number; id: string };
+  cursor: { at: number; id: string; atUs?: number };
   open: Record<string, OpenOrder>;
   /** Recently closed orders, newest last (bounded): the page's late orders and look-ups. */
   closed: ClosedOrder[];

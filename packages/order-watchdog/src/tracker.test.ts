@@ -26,6 +26,15 @@ describe('incremental cursor', () => {
     assert.deepEqual(addNewOrders(s, [{ orderId: 'a0', at: 1500 }], 'a'), [], 'behind the cursor: ignored');
   });
 
+  it('keeps the database\'s microseconds: two orders in one millisecond, the second with a smaller id, are both followed', () => {
+    const s = emptyState('test', 1000);
+    // The new_orders query orders by (created_at, id): 510.560 ms before 510.759 ms, whatever the ids.
+    const added = addNewOrders(s, [{ orderId: '49106f7e', at: 2510, atUs: 2_510_560 }, { orderId: '0ae484d7', at: 2510, atUs: 2_510_759 }], 'a');
+    assert.deepEqual(added.map((o) => o.orderId), ['49106f7e', '0ae484d7']);
+    assert.deepEqual(s.cursor, { at: 2510, id: '0ae484d7', atUs: 2_510_759 });
+    assert.deepEqual(addNewOrders(s, [{ orderId: 'ffffffff', at: 2510, atUs: 2_510_700 }], 'a'), [], 'behind the cursor by microseconds: ignored');
+  });
+
   it('asks each stage only for the open orders missing it', () => {
     const s = emptyState('test', 0);
     addNewOrders(s, [{ orderId: 'o1', at: 1 }, { orderId: 'o2', at: 2 }], 'a');

@@ -14,6 +14,8 @@ import { CLOSED_KEPT, type WatchdogState } from './state';
 export interface StageRow {
   orderId: string;
   at: number;
+  /** The same time in microseconds, as the database keeps it (the cursor needs that precision). */
+  atUs?: number;
   /** The trace id from the record's optional `traceparent` column (W3C traceparent or a bare trace id). */
   traceId?: string;
 }
@@ -22,9 +24,13 @@ export interface StageRow {
 export function addNewOrders(state: WatchdogState, rows: StageRow[], acceptedStage: string, canaries: Set<string> = new Set()): OpenOrder[] {
   const added: OpenOrder[] = [];
   for (const row of rows) {
-    const after = row.at > state.cursor.at || (row.at === state.cursor.at && row.orderId > state.cursor.id);
+    // Compared in microseconds, as the database orders them: two orders in one millisecond are
+    // two distinct times (a cursor in milliseconds skipped the second when its id was smaller).
+    const rowUs = row.atUs ?? row.at * 1000;
+    const cursorUs = state.cursor.atUs ?? state.cursor.at * 1000;
+    const after = rowUs > cursorUs || (rowUs === cursorUs && row.orderId > state.cursor.id);
     if (!after) continue;
-    state.cursor = { at: row.at, id: row.orderId };
+    state.cursor = { at: row.at, id: row.orderId, ...(row.atUs !== undefined ? { atUs: row.atUs } : {}) };
     if (state.open[row.orderId]) continue;
     const order: OpenOrder = { orderId: row.orderId, acceptedAt: row.at, ...(row.traceId ? { traceId: row.traceId } : {}), reached: { [acceptedStage]: row.at } };
     if (canaries.has(row.orderId)) order.canary = true;
