@@ -30,9 +30,6 @@ const DIAG_LEVEL: Record<LogLevelName, DiagLogLevel> = {
 /** Set by the ESM entry (register.mjs) before it loads this preload. */
 const ESM_KEY = Symbol.for('@shopfloor/otel-bootstrap.esm');
 
-/** SDK messages that are expected in this setup and tell the operator nothing actionable. */
-const KNOWN_NOISE: RegExp[] = [];
-
 /** Longest SDK diagnostic argument we print (some pass whole span batches at debug). */
 const MAX_ARG = 500;
 
@@ -50,7 +47,6 @@ export function diagAdapter(logger: Logger): DiagLogger {
     (message: string, ...args: unknown[]): void => {
       if (!logger.enabled(severity)) return;
       const text = [message, ...args].map(formatArg).join(' ');
-      if (KNOWN_NOISE.some(re => re.test(text))) return;
       // The SDK re-validates some variables config.ts already reported.
       if (logger.isEchoOfConfigWarning(text)) return;
       logger.log(severity, text);
