@@ -264,7 +264,7 @@ async function watchdogBenchPhase(s: Settings, stack: NativeStack, logDir: strin
     const scaled = `shipped journey with deadlines and check interval / ${f.scale} (check every ${f.checkIntervalMs} ms): budget ${f.detectionBudgetS} s for the shipped 120 s`;
     record('watchdog.detection_latency', 'watchdog', 's', f.detectionS, `acceptance to flag, CRM consumer stopped (no_consumer); ${scaled}`);
     const open = f.checks[0]?.open ?? NaN;
-    record('watchdog.cpu_per_check_per_1000_open', 'watchdog', 'ms', f.checks.map(c => (c.cpuMs * 1000) / c.open), `watchdog process CPU per check with ${open} open (flagged) orders, scaled to 1,000`);
+    record('watchdog.cpu_per_check_per_1000_open', 'watchdog', 'ms', f.checks.map(c => (c.cpuMs * 1000) / c.open), `watchdog process CPU per check with ${open} open (flagged) orders, scaled to 1,000 (/proc CPU time counts in 10 ms ticks: each sample is one check, +-10 ms)`);
     record('watchdog.db_query_time_per_check_per_1000_open', 'watchdog', 'ms', f.checks.map(c => (c.dbMs * 1000) / c.open), `time waiting for the stage-record queries per check with ${open} open orders, scaled to 1,000`);
     record('watchdog.check_duration', 'watchdog', 'ms', f.checks.map(c => c.durationMs), `one check with ${open} open orders`);
     record('watchdog.peak_rss', 'watchdog', 'MiB', [f.peakRssMiB]);
@@ -436,6 +436,11 @@ async function main(): Promise<void> {
   }
 
   if (ONLY === 'watchdog') {
+    if (!watchdog) {
+      for (const n of notes) process.stdout.write(`note: ${n}\n`);
+      process.stdout.write(`\nthe watchdog phase failed: ${RESULTS_FILE} left as it was\n`);
+      return;
+    }
     mergeWatchdogResults({ generated: new Date().toISOString(), command: 'BENCH_ONLY=watchdog npm run bench', durationS: Math.round((Date.now() - t0) / 1000), machine: machineInfo, ...watchdog, notes });
     process.stdout.write(`\n${renderMeasurements(measurements.filter(m => m.name.startsWith('watchdog.')))}\n`);
     for (const n of notes) process.stdout.write(`note: ${n}\n`);
