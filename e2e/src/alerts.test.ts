@@ -9,6 +9,7 @@ import { requestJson } from './clients/http';
 import { PrometheusClient } from './clients/prometheus';
 import { DASHBOARD } from './dashboard';
 import { eventually } from './eventually';
+import { injectServiceFaults } from './faults';
 import { placeOrder } from './orders';
 import { stackUp, type Stack } from './stack';
 
@@ -51,10 +52,7 @@ describe('alerts reach the webhook when real faults are injected', { concurrency
 
     // The faults: CRM fails half of /contracts requests; MES is slow (800 ms per request and per
     // message) and its consumer dead-letters every message.
-    await Promise.all([
-      stack.restartService('crm-api', { CRM_FAULT_ERROR_RATE: '0.5' }),
-      stack.restartService('mes-api', { MES_FAULT_DELAY_MS: '800', MES_FAULT_REJECT: 'true' }),
-    ]);
+    await injectServiceFaults(stack);
     faultsAt = Date.now();
     traffic = new Traffic(stack, ALERT_DEADLINE_MS + 60_000);
     traffic.start();

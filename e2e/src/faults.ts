@@ -1,0 +1,20 @@
+import type { Stack } from './stack';
+
+/**
+ * The faults the alert scenarios inject through the services' fault hooks, shared with the
+ * dashboard scenario (which checks that the panels that are empty without a fault show them).
+ */
+export const FAULT_ENV = {
+  /** CRM fails half of its /contracts requests with 500 (CrmApiHighErrorRatio, ApiHighErrorRatio). */
+  'crm-api': { CRM_FAULT_ERROR_RATE: '0.5' },
+  /**
+   * MES is slow (800 ms per request and per message: MesApiHighLatency) and its consumer
+   * dead-letters every message (DeadLettersWaiting).
+   */
+  'mes-api': { MES_FAULT_DELAY_MS: '800', MES_FAULT_REJECT: 'true' },
+} as const;
+
+/** Restarts crm-api and mes-api with their fault hooks on (both at once). */
+export async function injectServiceFaults(stack: Stack): Promise<void> {
+  await Promise.all([stack.restartService('crm-api', FAULT_ENV['crm-api']), stack.restartService('mes-api', FAULT_ENV['mes-api'])]);
+}
