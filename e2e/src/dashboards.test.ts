@@ -870,7 +870,11 @@ describe('Grafana dashboard queries against the running stack', () => {
     const listed = (fault: Fault) => all.filter((q) => LIT_BY_FAULT.some((e) => e.fault === fault && matches(e, q)));
     const lit = async (q: Query): Promise<string | undefined> => {
       const samples = await prom.query(substitute(q.expr, allValues(q.dashboard)));
-      return samples.some((s) => Number(s.value[1]) > 0) ? undefined : `nothing above 0 (${describeSamples(samples)})`;
+      const positive = samples.filter((s) => Number(s.value[1]) > 0);
+      if (!positive.length) return `nothing above 0 (${describeSamples(samples)})`;
+      // Under its fault even an optional label (error_type of a 5xx) must be there.
+      const missing = legendLabels(q.legend).filter((l) => !positive.some((s) => l in s.metric));
+      return missing.length ? `the legend shows ${missing.map((l) => `{{${l}}}`).join(' ')}, which no series has (${describeSamples(positive)})` : undefined;
     };
 
     // Dark before: what lights these panels is the fault, not the traffic or the stack.
