@@ -889,10 +889,12 @@ describe('Grafana dashboard queries against the running stack', () => {
       return missing.length ? `the legend shows ${missing.map((l) => `{{${l}}}`).join(' ')}, which no series has (${describeSamples(positive)})` : undefined;
     };
 
-    // Dark before: what lights these panels is the fault, not the traffic or the stack.
+    // Dark before: what lights these panels is the fault, not the traffic or the stack. Not for
+    // the alert panels: the host's own alerts (HostCpuSaturation on a busy 2-core machine) may be
+    // pending without any fault of ours.
     const faulted = all.filter((q) => LIT_BY_FAULT.some((e) => matches(e, q)));
     const early: string[] = [];
-    await eachLimited(faulted, 8, async (q) => {
+    await eachLimited(faulted.filter((q) => !LIT_BY_FAULT.some((e) => e.fault === 'alerts' && matches(e, q))), 8, async (q) => {
       if ((await lit(q)) === undefined) early.push(`${q.key}: ${describeSamples(await prom.query(substitute(q.expr, allValues(q.dashboard))))}`);
     });
     assert.deepEqual(early, [], 'queries listed with a fault show a value above 0 before any fault');
