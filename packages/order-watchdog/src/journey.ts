@@ -84,6 +84,12 @@ export const journeySchema = z
         unroutable_queue: z.string().min(1).optional(),
         /** Most messages read from one dead-letter or unroutable queue per check. */
         peek_limit: z.number().int().min(1).max(100_000).default(2000),
+        /**
+         * An order that reached a stage more recently than this is not explained yet, even when a
+         * later deadline has passed: its message is on its way to the next queue (an order held
+         * up by an outage moves on late, and would be called vanished while in flight).
+         */
+        hop_grace: duration.default(5_000),
       })
       .prefault({}),
     /** The trace: which tag holds the order id, which service to search first. */

@@ -12,6 +12,8 @@ export interface OpenOrder {
   canary?: boolean;
   /** Set once the order missed a deadline: it stays until the order completes or moves on. */
   flag?: Flag;
+  /** Its last flag, lifted when it moved on: it still completes late. */
+  liftedFlag?: Flag;
 }
 
 export type Reason =

@@ -87,7 +87,13 @@ describe('flags, completion and alerts', () => {
     const ev = settle(j, s, 27_000, links, opts);
     assert.equal(ev.resolved.length, 1);
     assert.equal(s.open.o1!.flag, undefined);
+    assert.deepEqual(newlyOverdue(j, s, 27_000), [], 'not while its message is in flight (reached c 1 s ago, hop grace 5 s)');
     assert.deepEqual(newlyOverdue(j, s, 31_000).map((o) => o.orderId), ['o1'], 'and may be flagged at the next stage');
+    // It completes before the last deadline (40 s), unflagged now, but it was stalled: late.
+    applyStageRows(s, 'e', [{ orderId: 'o1', at: 32_000 }]);
+    const done = settle(j, s, 33_000, links, opts);
+    assert.deepEqual(done.completed.map((c) => [c.orderId, c.late, c.flag?.reason]), [['o1', true, 'backlog']]);
+    assert.equal(s.counters.late, 1);
   });
 
   it('fingerprints depend on the labels only, not their order', () => {

@@ -79,7 +79,9 @@ export function settle(journey: Journey, state: WatchdogState, now: number, link
     const complete = isComplete(journey, order);
     if (complete || now - order.acceptedAt > opts.forgetAfterMs) {
       const completedAt = complete ? order.reached[lastStage]! : now;
-      const late = complete && (order.flag !== undefined || completedAt - order.acceptedAt > finalDeadline);
+      // Late: flagged (now, or at an earlier stage it has since moved past), or past the last deadline.
+      const wasFlagged = order.flag ?? order.liftedFlag;
+      const late = complete && (wasFlagged !== undefined || completedAt - order.acceptedAt > finalDeadline);
       if (order.flag) events.resolved.push(resolvedAlert(alertFor(journey, order, order.flag, links), now, opts.resolvedResendMs));
       const closed: ClosedOrder = {
         orderId: order.orderId,
@@ -89,7 +91,7 @@ export function settle(journey: Journey, state: WatchdogState, now: number, link
         reached: order.reached,
         late,
         ...(order.canary ? { canary: true } : {}),
-        ...(order.flag ? { flag: order.flag } : {}),
+        ...(wasFlagged ? { flag: wasFlagged } : {}),
       };
       delete state.open[order.orderId];
       if (complete) {
@@ -114,6 +116,7 @@ export function settle(journey: Journey, state: WatchdogState, now: number, link
       const flaggedAt = journey.stages.findIndex((s) => s.id === order.flag!.stage);
       if (stoppedAt > flaggedAt) {
         events.resolved.push(resolvedAlert(alertFor(journey, order, order.flag, links), now, opts.resolvedResendMs));
+        order.liftedFlag = order.flag;
         delete order.flag;
       }
     }
@@ -123,9 +126,18 @@ export function settle(journey: Journey, state: WatchdogState, now: number, link
   return events;
 }
 
-/** Open orders past their awaited stage's deadline and not flagged yet. */
+/**
+ * Open orders past their awaited stage's deadline and not flagged yet, except those that reached
+ * their last stage less than `messages.hop_grace` ago (by its record): their message is in flight.
+ */
 export function newlyOverdue(journey: Journey, state: WatchdogState, now: number): OpenOrder[] {
-  return Object.values(state.open).filter((o) => !o.flag && isOverdue(journey, o, now));
+  const grace = journey.messages.hop_grace;
+  return Object.values(state.open).filter((o) => {
+    if (o.flag || !isOverdue(journey, o, now)) return false;
+    const last = journey.stages[progress(journey, o).stoppedAt]!;
+    const reachedAt = last === journey.stages[0] ? undefined : o.reached[last.id];
+    return reachedAt === undefined || now - reachedAt >= grace;
+  });
 }
 
 /** Flags an order with its explanation (once per stage: the flag stays until the order moves on). */
