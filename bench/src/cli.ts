@@ -5,19 +5,21 @@
  * alternated run by run, against one running stack (profile `bench`, data in .run/bench).
  *
  * Phases: 1 start-up (empty script; shop-api's first answer), 2 request path (POST /orders,
- * GET /healthz), 4 freshness (Jaeger, Prometheus), 5 the order watchdog (detection latency, cost
- * per 1,000 open orders), 3 Collector capacity (last: it floods Jaeger).
- * BENCH_ONLY=watchdog runs phase 5 alone and merges its figures into the results file.
+ * GET /healthz, GET /livez), 4 freshness (Jaeger, Prometheus), 5 the order watchdog (detection
+ * latency, cost per 1,000 open orders), 6 the logs pipeline (records/s into VictoriaLogs),
+ * 3 Collector capacity (last: it floods Jaeger).
+ * BENCH_ONLY=watchdog or BENCH_ONLY=logs runs phase 5 or 6 alone and merges its figures into
+ * the results file.
  * Everything it starts is stopped on the way out, also on failure and Ctrl-C.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { NativeStack, repoRoot, LOOPBACK, ports } from '@shopfloor/native-stack';
-import { pipelineCpuMs, readCollector, runStep, settleCollector, type StepResult } from './collector';
+import { LOGS, pipelineCpuMs, readCollector, runStep, settleCollector, type StepResult } from './collector';
 import { calibrate, freshnessSample, postOrder, quiesce, seriesOf, type FreshnessSample, type TraceShape } from './freshness';
 import { ROUTES, runLoad, type LoadResult, type RouteName } from './load';
-import { buildTemplate, SPANS_PER_TRACE } from './otlp-payload';
+import { buildLogsPayload, buildTemplate, SPANS_PER_TRACE } from './otlp-payload';
 import { killAllNow, sleep, stopAll } from './procs';
 import { parsePrometheusText } from './promtext';
 import { SHOP_API, ShopApi } from './service';
@@ -33,10 +35,11 @@ const SPAN_METRICS_FLUSH_S = 5;
 const SPAN_METRICS_SCRAPE_S = 5;
 const MEMORY_LIMITER_MIB = 512;
 
-/** BENCH_ONLY=watchdog: that phase alone, its figures merged into the results file. */
+/** BENCH_ONLY=watchdog|logs: that phase alone, its figures merged into the results file. */
 const ONLY = process.env.BENCH_ONLY ?? '';
-if (ONLY !== '' && ONLY !== 'watchdog') {
-  process.stderr.write(`BENCH_ONLY=${ONLY}: the phase that runs alone is: watchdog\n`);
+const ALONE = ['watchdog', 'logs'];
+if (ONLY !== '' && !ALONE.includes(ONLY)) {
+  process.stderr.write(`BENCH_ONLY=${ONLY}: the phases that run alone are: ${ALONE.join(', ')}\n`);
   process.exit(2);
 }
 
@@ -295,7 +298,7 @@ async function collectorPhase(s: Settings, budget: Budget): Promise<StepResult[]
       steps.push(r);
       log(
         `  ${encoding} ${String(rate).padStart(6)}/s: offered ${r.offeredSpansPerS.toFixed(0)}, accepted ${r.acceptedSpansPerS.toFixed(0)}/s, ` +
-          `to Jaeger ${r.exportedToJaegerPerS.toFixed(0)}/s, RSS max ${r.rssMaxMiB.toFixed(0)} MiB, request p99 ${r.requestP99Ms} ms: ${r.why}`,
+          `to Jaeger ${r.exportedPerS.toFixed(0)}/s, RSS max ${r.rssMaxMiB.toFixed(0)} MiB, request p99 ${r.requestP99Ms} ms: ${r.why}`,
       );
       if (r.ok) sustained = r;
       else {
@@ -342,6 +345,41 @@ async function collectorPhase(s: Settings, budget: Budget): Promise<StepResult[]
   return steps;
 }
 
+// ---- 6. Logs pipeline -----------------------------------------------------------------------
+
+/** Log records per second the shipped logs pipeline (Collector → VictoriaLogs) takes, stepping up until it refuses or drops. */
+async function logsPhase(s: Settings, budget: Budget): Promise<StepResult[]> {
+  const steps: StepResult[] = [];
+  const payload = buildLogsPayload('protobuf', s.logRecordsPerRequest);
+  log(`logs: OTLP/HTTP protobuf at increasing rates, ${payload.items} records (${(payload.bytes.length / 1024).toFixed(0)} KiB) per request, ${s.collectorStepS} s per step`);
+  let sustained: StepResult | undefined;
+  let saturated: StepResult | undefined;
+  for (const rate of s.logRates) {
+    if (!budget.fits(`logs ${rate} records/s`, s.collectorStepS + 40)) break;
+    const r = await runStep(payload, rate, s.collectorStepS, 16, LOGS);
+    steps.push(r);
+    log(
+      `  ${String(rate).padStart(6)}/s: offered ${r.offeredSpansPerS.toFixed(0)}, accepted ${r.acceptedSpansPerS.toFixed(0)}/s, ` +
+        `to VictoriaLogs ${r.exportedPerS.toFixed(0)}/s, RSS max ${r.rssMaxMiB.toFixed(0)} MiB, request p99 ${r.requestP99Ms} ms: ${r.why}`,
+    );
+    if (r.ok) sustained = r;
+    else {
+      saturated = r;
+      break;
+    }
+    await settleCollector(15_000, LOGS);
+  }
+  if (sustained) {
+    record('logs.highest_sustained_step', 'collector', 'records/s', [sustained.targetSpansPerS], 'offered rate of the highest step with nothing refused or dropped and >= 95 % accepted');
+    record('logs.exported_at_highest_sustained_step', 'collector', 'records/s', [sustained.exportedPerS], 'sent on to VictoriaLogs over the step');
+    record('logs.rss_at_highest_sustained_step', 'collector', 'MiB', [sustained.rssMaxMiB]);
+  }
+  if (saturated) record('logs.first_failed_step', 'collector', 'records/s', [saturated.targetSpansPerS], saturated.why);
+  else if (sustained) notes.push(`logs: not saturated up to ${sustained.targetSpansPerS} records/s (the highest step run)`);
+  await settleCollector(30_000, LOGS);
+  return steps;
+}
+
 // ---- run ------------------------------------------------------------------------------------
 
 function median(xs: number[]): number {
@@ -356,18 +394,18 @@ function writeResults(extra: Record<string, unknown>): void {
   renameSync(tmp, RESULTS_FILE);
 }
 
-/** BENCH_ONLY=watchdog: the other phases' figures of the last full run stay, the watchdog's are replaced. */
-function mergeWatchdogResults(watchdog: Record<string, unknown>): void {
+/** BENCH_ONLY=<phase>: the other phases' figures of the last full run stay, this phase's (`<prefix>.*`, `key`) are replaced. */
+function mergePhaseResults(prefix: string, key: string, figures: unknown): void {
   let previous: { measurements?: Measurement[] } & Record<string, unknown> = {};
   try {
     previous = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
   } catch {
-    // no earlier run: the file holds the watchdog's figures only
+    // no earlier run: the file holds this phase's figures only
   }
-  const kept = (previous.measurements ?? []).filter(m => !m.name.startsWith('watchdog.'));
+  const kept = (previous.measurements ?? []).filter(m => !m.name.startsWith(`${prefix}.`));
   measurements.unshift(...kept);
   const { measurements: _old, ...rest } = previous;
-  writeResults({ ...rest, watchdog });
+  writeResults({ ...rest, [key]: figures });
 }
 
 async function main(): Promise<void> {
@@ -402,6 +440,7 @@ async function main(): Promise<void> {
   let steps: StepResult[] = [];
   let full: TraceShape | undefined;
   let watchdog: WatchdogFigures | undefined;
+  let logSteps: StepResult[] = [];
   try {
     stack = await NativeStack.start({ profile: 'bench', fresh: true, log: line => log(`  ${line}`) });
     // shop-api is the service under test: the bench starts it itself, once per variant and run.
@@ -413,12 +452,15 @@ async function main(): Promise<void> {
 
     if (ONLY === 'watchdog') {
       watchdog = await watchdogBenchPhase(settings, stack, stateLogDir);
+    } else if (ONLY === 'logs') {
+      logSteps = await logsPhase(settings, budget);
     } else {
       await startupPhase(settings);
       await firstAnswerPhase(settings, stateLogDir);
       await requestPathPhase(settings, stateLogDir, budget);
       if (budget.fits('freshness', 20 + settings.freshnessRuns * 14)) full = await freshnessPhase(settings, stateLogDir);
       if (budget.fits('watchdog', 150 + settings.watchdogOpenOrders / 20)) watchdog = await watchdogBenchPhase(settings, stack, stateLogDir);
+      logSteps = await logsPhase(settings, budget);
       steps = await collectorPhase(settings, budget);
     }
   } catch (err) {
@@ -441,8 +483,21 @@ async function main(): Promise<void> {
       process.stdout.write(`\nthe watchdog phase failed: ${RESULTS_FILE} left as it was\n`);
       return;
     }
-    mergeWatchdogResults({ generated: new Date().toISOString(), command: 'BENCH_ONLY=watchdog npm run bench', durationS: Math.round((Date.now() - t0) / 1000), machine: machineInfo, ...watchdog, notes });
+    mergePhaseResults('watchdog', 'watchdog', { generated: new Date().toISOString(), command: 'BENCH_ONLY=watchdog npm run bench', durationS: Math.round((Date.now() - t0) / 1000), machine: machineInfo, ...watchdog, notes });
     process.stdout.write(`\n${renderMeasurements(measurements.filter(m => m.name.startsWith('watchdog.')))}\n`);
+    for (const n of notes) process.stdout.write(`note: ${n}\n`);
+    process.stdout.write(`\nmerged into ${RESULTS_FILE} (${Math.round((Date.now() - t0) / 1000)} s in all)\n`);
+    return;
+  }
+
+  if (ONLY === 'logs') {
+    if (logSteps.length === 0) {
+      for (const n of notes) process.stdout.write(`note: ${n}\n`);
+      process.stdout.write(`\nthe logs phase failed: ${RESULTS_FILE} left as it was\n`);
+      return;
+    }
+    mergePhaseResults('logs', 'logSteps', logSteps);
+    process.stdout.write(`\n${renderMeasurements(measurements.filter(m => m.name.startsWith('logs.')))}\n`);
     for (const n of notes) process.stdout.write(`note: ${n}\n`);
     process.stdout.write(`\nmerged into ${RESULTS_FILE} (${Math.round((Date.now() - t0) / 1000)} s in all)\n`);
     return;
@@ -469,6 +524,7 @@ async function main(): Promise<void> {
     ratios,
     targets,
     collectorSteps: steps,
+    logSteps,
     freshnessTrace: full,
     watchdog,
     skipped: budget.skipped,
@@ -480,7 +536,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nCollector steps:\n${renderTable(
         ['encoding', 'target/s', 'offered/s', 'accepted/s', 'to Jaeger/s', 'RSS max MiB', 'p99 ms', 'verdict'],
-        steps.map(r => [r.encoding, r.targetSpansPerS, r.offeredSpansPerS, r.acceptedSpansPerS, r.exportedToJaegerPerS, r.rssMaxMiB, r.requestP99Ms, r.why]),
+        steps.map(r => [r.encoding, r.targetSpansPerS, r.offeredSpansPerS, r.acceptedSpansPerS, r.exportedPerS, r.rssMaxMiB, r.requestP99Ms, r.why]),
       )}\n`,
     );
   }

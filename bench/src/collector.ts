@@ -1,15 +1,24 @@
 /**
- * 3. The Collector: OTLP/HTTP spans per second it ingests with the span-metrics connector on,
- * at increasing offered rates, until it refuses or drops; its RSS meanwhile. Read from its own
- * telemetry on :8888.
+ * 3. The Collector: OTLP/HTTP spans (or log records) per second it ingests with the shipped
+ * pipelines (span metrics on; logs to VictoriaLogs), at increasing offered rates, until it
+ * refuses or drops; its RSS meanwhile. Read from its own telemetry on :8888.
  */
 import * as http from 'node:http';
 import { LOOPBACK, ports } from '@shopfloor/native-stack';
-import { CONTENT_TYPE, type PayloadTemplate } from './otlp-payload';
+import { CONTENT_TYPE, type OtlpPayload } from './otlp-payload';
 import { parsePrometheusText, sumOf, type Sample } from './promtext';
 import { sleep } from './procs';
 
-const OTLP_TRACES = `http://${LOOPBACK}:${ports.collectorOtlpHttp}/v1/traces`;
+/** One OTLP signal: where it is posted, how the Collector's counters name its items, its exporter. */
+export interface Signal {
+  path: '/v1/traces' | '/v1/logs';
+  items: 'spans' | 'log_records';
+  exporter: string;
+}
+export const TRACES: Signal = { path: '/v1/traces', items: 'spans', exporter: 'otlp_grpc/jaeger' };
+export const LOGS: Signal = { path: '/v1/logs', items: 'log_records', exporter: 'otlp_http/victorialogs' };
+
+const OTLP = `http://${LOOPBACK}:${ports.collectorOtlpHttp}`;
 const TELEMETRY = `http://${LOOPBACK}:${ports.collectorTelemetry}/metrics`;
 
 /** The Collector's own counters at one moment. */
@@ -19,8 +28,8 @@ export interface CollectorReading {
   refused: number;
   /** Spans the receiver failed for other reasons (newer Collectors split refused/failed). */
   failed: number;
-  /** Spans the Jaeger exporter sent, failed to send, or could not queue. */
-  exportedToJaeger: number;
+  /** Items the signal's exporter (Jaeger, VictoriaLogs) sent, failed to send, or could not queue. */
+  exported: number;
   exportFailed: number;
   enqueueFailed: number;
   rssMiB: number;
@@ -28,26 +37,26 @@ export interface CollectorReading {
   names: string[];
 }
 
-export function readingFrom(samples: readonly Sample[], atMs: number): CollectorReading {
+export function readingFrom(samples: readonly Sample[], atMs: number, signal: Signal = TRACES): CollectorReading {
   const http = { receiver: 'otlp', transport: 'http' };
-  const jaeger = { exporter: 'otlp_grpc/jaeger' };
+  const items = signal.items;
   return {
     atMs,
-    accepted: sumOf(samples, 'otelcol_receiver_accepted_spans', http),
-    refused: sumOf(samples, 'otelcol_receiver_refused_spans', http),
-    failed: sumOf(samples, 'otelcol_receiver_failed_spans', http),
-    exportedToJaeger: sumOf(samples, 'otelcol_exporter_sent_spans', jaeger),
-    exportFailed: sumOf(samples, 'otelcol_exporter_send_failed_spans'),
-    enqueueFailed: sumOf(samples, 'otelcol_exporter_enqueue_failed_spans'),
+    accepted: sumOf(samples, `otelcol_receiver_accepted_${items}`, http),
+    refused: sumOf(samples, `otelcol_receiver_refused_${items}`, http),
+    failed: sumOf(samples, `otelcol_receiver_failed_${items}`, http),
+    exported: sumOf(samples, `otelcol_exporter_sent_${items}`, { exporter: signal.exporter }),
+    exportFailed: sumOf(samples, `otelcol_exporter_send_failed_${items}`),
+    enqueueFailed: sumOf(samples, `otelcol_exporter_enqueue_failed_${items}`),
     rssMiB: sumOf(samples, 'otelcol_process_memory_rss') / 2 ** 20,
     names: [...new Set(samples.map(s => s.name))].filter(n => n.startsWith('otelcol_')).sort(),
   };
 }
 
-export async function readCollector(): Promise<CollectorReading> {
+export async function readCollector(signal: Signal = TRACES): Promise<CollectorReading> {
   const res = await fetch(TELEMETRY, { signal: AbortSignal.timeout(3000) });
   if (!res.ok) throw new Error(`GET ${TELEMETRY} answered ${res.status}`);
-  return readingFrom(parsePrometheusText(await res.text()), Date.now());
+  return readingFrom(parsePrometheusText(await res.text()), Date.now(), signal);
 }
 
 const JAEGER_TELEMETRY = `http://${LOOPBACK}:${ports.jaegerTelemetry}/metrics`;
@@ -83,8 +92,8 @@ export interface StepResult {
   httpErrors: number;
   exportFailedSpans: number;
   enqueueFailedSpans: number;
-  /** Jaeger exporter throughput over the step, spans/s. */
-  exportedToJaegerPerS: number;
+  /** The signal's exporter throughput over the step (to Jaeger, to VictoriaLogs), items/s. */
+  exportedPerS: number;
   rssMaxMiB: number;
   rssEndMiB: number;
   requestP99Ms: number;
@@ -94,10 +103,10 @@ export interface StepResult {
   why: string;
 }
 
-function post(agent: http.Agent, body: Buffer, contentType: string): Promise<number> {
+function post(url: string, agent: http.Agent, body: Buffer, contentType: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      OTLP_TRACES,
+      url,
       { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': body.length }, timeout: 15_000 },
       res => {
         res.resume();
@@ -111,19 +120,22 @@ function post(agent: http.Agent, body: Buffer, contentType: string): Promise<num
 }
 
 /**
- * Offers `targetSpansPerS` for `durationS` seconds: payloads of `template.spans` spans sent on
- * schedule, at most `maxInFlight` at a time (so a Collector that slows down is offered less,
- * which shows as offered < target). Reads the Collector's counters every second.
+ * Offers `targetSpansPerS` items (spans or log records) per second for `durationS` seconds:
+ * payloads of `template.items` sent on schedule, at most `maxInFlight` at a time (so a
+ * Collector that slows down is offered less, which shows as offered < target). Reads the
+ * Collector's counters every second. The result's "spans" fields count the signal's items.
  */
 export async function runStep(
-  template: PayloadTemplate,
+  template: OtlpPayload,
   targetSpansPerS: number,
   durationS: number,
   maxInFlight = 16,
+  signal: Signal = TRACES,
 ): Promise<StepResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight });
   const contentType = CONTENT_TYPE[template.encoding];
-  const readings: CollectorReading[] = [await readCollector()];
+  const url = `${OTLP}${signal.path}`;
+  const readings: CollectorReading[] = [await readCollector(signal)];
   let sent = 0;
   let inFlight = 0;
   let rejected = 0;
@@ -135,7 +147,7 @@ export async function runStep(
   let nextReading = t0 + 1000;
   let readingBusy = false;
 
-  const intervalMs = (1000 * template.spans) / targetSpansPerS;
+  const intervalMs = (1000 * template.items) / targetSpansPerS;
   let nextSendAt = t0;
   let skipped = 0;
   while (Date.now() < endAt) {
@@ -150,7 +162,7 @@ export async function runStep(
       sent++;
       inFlight++;
       const started = Date.now();
-      const p: Promise<unknown> = post(agent, template.fresh(), contentType)
+      const p: Promise<unknown> = post(url, agent, template.fresh(), contentType)
         .then(
           status => {
             if (status < 200 || status >= 300) rejected++;
@@ -167,7 +179,7 @@ export async function runStep(
     if (now >= nextReading && !readingBusy) {
       nextReading += 1000;
       readingBusy = true;
-      readCollector()
+      readCollector(signal)
         .then(r => readings.push(r), () => {})
         .finally(() => (readingBusy = false));
     }
@@ -177,12 +189,12 @@ export async function runStep(
   await Promise.race([Promise.allSettled([...pending]), sleep(20_000)]);
   while (readingBusy) await sleep(10);
   // The receiver counts a request when it answers it; exporters lag by the batch timeout.
-  const last = await readCollector();
+  const last = await readCollector(signal);
   readings.push(last);
   agent.destroy();
 
   const first = readings[0]!;
-  const offered = (sent * template.spans) / elapsedS;
+  const offered = (sent * template.items) / elapsedS;
   const perSecond: number[] = [];
   for (let i = 1; i < readings.length - 1; i++) {
     const a = readings[i - 1]!;
@@ -203,7 +215,7 @@ export async function runStep(
     httpErrors: errors,
     exportFailedSpans: last.exportFailed - first.exportFailed,
     enqueueFailedSpans: last.enqueueFailed - first.enqueueFailed,
-    exportedToJaegerPerS: (last.exportedToJaeger - first.exportedToJaeger) / elapsedS,
+    exportedPerS: (last.exported - first.exported) / elapsedS,
     rssMaxMiB: Math.max(...readings.map(r => r.rssMiB)),
     rssEndMiB: last.rssMiB,
     skippedSends: skipped,
@@ -235,14 +247,14 @@ export function judgeStep(r: Pick<StepResult, 'targetSpansPerS' | 'acceptedSpans
   return { ok: problems.length === 0, why: problems.length === 0 ? 'sustained' : problems.join('; ') };
 }
 
-/** Waits until the Collector's exporters have caught up (Jaeger sent count stops moving), at most `maxMs`. */
-export async function settleCollector(maxMs: number): Promise<void> {
+/** Waits until the signal's exporter has caught up (its sent count stops moving), at most `maxMs`. */
+export async function settleCollector(maxMs: number, signal: Signal = TRACES): Promise<void> {
   const end = Date.now() + maxMs;
-  let prev = await readCollector().catch(() => undefined);
+  let prev = await readCollector(signal).catch(() => undefined);
   while (Date.now() < end) {
     await sleep(1000);
-    const now = await readCollector().catch(() => undefined);
-    if (prev && now && now.exportedToJaeger === prev.exportedToJaeger) return;
+    const now = await readCollector(signal).catch(() => undefined);
+    if (prev && now && now.exported === prev.exported) return;
     prev = now;
   }
 }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTemplate, findAll, PayloadTemplate, SPANS_PER_TRACE } from './otlp-payload';
-import { judgeStep, readingFrom } from './collector';
+import { buildLogsPayload, buildTemplate, findAll, PayloadTemplate, SPANS_PER_TRACE } from './otlp-payload';
+import { judgeStep, LOGS, readingFrom } from './collector';
 import { parsePrometheusText } from './promtext';
 
 describe('findAll', () => {
@@ -33,7 +33,7 @@ describe('PayloadTemplate', () => {
   for (const encoding of ['json', 'protobuf'] as const) {
     it(`${encoding}: a real OTLP payload of order traces gets new trace ids on every copy`, () => {
       const t = buildTemplate(encoding, 3);
-      assert.equal(t.spans, 3 * SPANS_PER_TRACE);
+      assert.equal(t.items, 3 * SPANS_PER_TRACE);
       assert.equal(t.traces, 3);
       const one = t.fresh();
       const two = t.fresh();
@@ -84,8 +84,39 @@ describe('Collector steps', () => {
     );
     assert.equal(r.accepted, 100);
     assert.equal(r.refused, 3);
-    assert.equal(r.exportedToJaeger, 90);
+    assert.equal(r.exported, 90);
     assert.equal(r.enqueueFailed, 2);
     assert.equal(r.rssMiB, 1);
+  });
+  it('reads the log-record counters and the VictoriaLogs exporter for the logs signal', () => {
+    const r = readingFrom(
+      parsePrometheusText(
+        [
+          'otelcol_receiver_accepted_spans{receiver="otlp",transport="http"} 100',
+          'otelcol_receiver_accepted_log_records{receiver="otlp",transport="http"} 40',
+          'otelcol_exporter_sent_log_records{exporter="otlp_http/victorialogs"} 30',
+          'otelcol_exporter_sent_spans{exporter="otlp_grpc/jaeger"} 90',
+        ].join('\n'),
+      ),
+      5,
+      LOGS,
+    );
+    assert.equal(r.accepted, 40);
+    assert.equal(r.exported, 30);
+  });
+});
+
+describe('buildLogsPayload', () => {
+  it('serializes the asked number of records, each with a trace id, over three services', () => {
+    const p = buildLogsPayload('json', 30);
+    const doc = JSON.parse(p.fresh().toString()) as {
+      resourceLogs: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeLogs: { logRecords: { traceId?: string }[] }[] }[];
+    };
+    const records = doc.resourceLogs.flatMap(rl => rl.scopeLogs.flatMap(sl => sl.logRecords));
+    assert.equal(p.items, 30);
+    assert.equal(records.length, 30);
+    assert.ok(records.every(r => /^[0-9a-f]{32}$/.test(r.traceId ?? '')), JSON.stringify(records[0]));
+    const services = doc.resourceLogs.map(rl => rl.resource.attributes.find(a => a.key === 'service.name')?.value.stringValue).sort();
+    assert.deepEqual(services, ['crm-api', 'mes-api', 'shop-api']);
   });
 });

@@ -1,13 +1,14 @@
 /**
- * OTLP/HTTP trace payloads for the Collector measurement, built once with the real SDK and
- * serializer (@opentelemetry/otlp-transformer), then re-sent with fresh trace ids so every
- * trace the Collector and Jaeger see is new.
+ * OTLP/HTTP payloads for the Collector measurement, built once with the real SDK and serializer
+ * (@opentelemetry/otlp-transformer): traces, re-sent with fresh trace ids so every trace the
+ * Collector and Jaeger see is new, and log records like the services' own.
  */
 import { randomBytes } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SeverityNumber, SpanKind, TraceFlags, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { TracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { JsonLogsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 
 export type Encoding = 'json' | 'protobuf';
 
@@ -27,19 +28,27 @@ export function findAll(haystack: Buffer, needle: Buffer): number[] {
   return out;
 }
 
+/** What the Collector step sends: `items` spans or log records per request. */
+export interface OtlpPayload {
+  readonly encoding: Encoding;
+  readonly items: number;
+  fresh(): Buffer;
+}
+
 /**
  * A serialized payload and where its trace ids sit in it. `fresh()` returns a copy in which
  * each trace id is replaced (at every occurrence) by a new random one of the same encoding:
  * 16 raw bytes in protobuf, 32 lowercase hex characters in JSON.
  */
-export class PayloadTemplate {
+export class PayloadTemplate implements OtlpPayload {
   private readonly sites: number[][];
 
   constructor(
     readonly bytes: Buffer,
     readonly encoding: Encoding,
     traceIdsHex: readonly string[],
-    readonly spans: number,
+    /** Spans in the payload. */
+    readonly items: number,
   ) {
     this.sites = traceIdsHex.map(hex => {
       const needle = encoding === 'json' ? Buffer.from(hex, 'latin1') : Buffer.from(hex, 'hex');
@@ -156,4 +165,36 @@ export function buildTemplate(encoding: Encoding, traces: number): PayloadTempla
   const bytes = serializer.serializeRequest(spans);
   if (!bytes) throw new Error(`could not serialize ${spans.length} spans as ${encoding}`);
   return new PayloadTemplate(Buffer.from(bytes), encoding, traceIds, spans.length);
+}
+
+/**
+ * A payload of `records` log records as a service under the preload sends them: INFO lines of an
+ * order's handling, with trace and span ids, `service.name` and a few fields. Sent as it is: log
+ * stores keep every record, there is no id to refresh.
+ */
+export function buildLogsPayload(encoding: Encoding, records: number): OtlpPayload & { bytes: Buffer } {
+  const exporter = new InMemoryLogRecordExporter();
+  const services = ['shop-api', 'crm-api', 'mes-api'];
+  const providers = services.map(
+    service =>
+      new LoggerProvider({
+        resource: resourceFromAttributes({ 'service.name': service, 'deployment.environment.name': 'bench' }),
+        processors: [new SimpleLogRecordProcessor({ exporter })],
+      }),
+  );
+  for (let i = 0; i < records; i++) {
+    const spanContext = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.SAMPLED };
+    providers[i % services.length]!.getLogger('pino').emit({
+      severityNumber: SeverityNumber.INFO,
+      severityText: 'info',
+      body: i % 2 ? 'order published' : 'request',
+      attributes: { orderId: `order-${i}`, 'http.route': '/orders', statusCode: 201, durationMs: 12.5, queue: 'crm.order-created' },
+      context: trace.setSpanContext(ROOT_CONTEXT, spanContext),
+    });
+  }
+  const serializer = encoding === 'json' ? JsonLogsSerializer : ProtobufLogsSerializer;
+  const bytes = serializer.serializeRequest(exporter.getFinishedLogRecords());
+  if (!bytes) throw new Error(`could not serialize ${records} log records as ${encoding}`);
+  const body = Buffer.from(bytes);
+  return { encoding, items: records, bytes: body, fresh: () => body };
 }
