@@ -51,8 +51,8 @@ const oneShots = new Set(
 
 const BIND = '${SHOPFLOOR_BIND:-127.0.0.1}';
 /**
- * What may be published: the UIs (the order watchdog's page 8084 among them), the services' APIs,
- * OTLP (authenticated), VictoriaLogs' UI (loopback only).
+ * What may be published: the UIs (with their own login, or through the proxy's: Jaeger 16686, the
+ * order watchdog's page 8084, VictoriaLogs 9428), the services' APIs, OTLP (authenticated).
  */
 const PUBLISHABLE = new Set([3000, 9090, 9093, 16686, 9001, 8081, 8082, 8083, 8084, 4317, 4318, 9428]);
 
@@ -71,8 +71,22 @@ test('every published port listens on the bind-address variable (default 127.0.0
     }
   }
   assert.ok(published >= 10, `only ${published} ports published`);
-  for (const internal of ['postgres', 'rabbitmq', 'jaeger', 'node-exporter', 'postgres-exporter', 'alert-webhook']) {
+  for (const internal of ['postgres', 'rabbitmq', 'jaeger', 'node-exporter', 'postgres-exporter', 'alert-webhook', 'order-watchdog', 'victorialogs']) {
     assert.deepEqual(compose.services[internal]?.ports ?? [], [], `${internal} must not be published`);
+  }
+});
+
+test('UIs without a login of their own (Jaeger, the watchdog page, VictoriaLogs) are published only through the proxy, each site behind basic auth', () => {
+  const caddyfile = readFileSync(join(repoRoot, 'compose', 'jaeger', 'Caddyfile'), 'utf8');
+  const sites = new Map<string, string>();
+  for (const m of caddyfile.matchAll(/^:(\d+) \{\n([\s\S]*?)^\}/gm)) sites.set(m[1]!, m[2]!);
+  const proxy = compose.services['jaeger-ui']!;
+  for (const [port, upstream] of [['16686', 'jaeger:16686'], ['8084', 'order-watchdog:8084'], ['9428', 'victorialogs:9428']] as const) {
+    assert.ok((proxy.ports ?? []).includes(`${BIND}:${port}:${port}`), `the proxy does not publish ${port}`);
+    const site = sites.get(port);
+    assert.ok(site, `the Caddyfile has no site :${port}`);
+    assert.match(site, /^\s*import \/etc\/shopfloor-auth\/jaeger-basic-auth\.caddy$/m, `:${port} is not behind basic auth`);
+    assert.match(site, new RegExp(`reverse_proxy ${upstream}$`, 'm'), `:${port} does not proxy ${upstream}`);
   }
 });
 
@@ -344,7 +358,7 @@ test('the order watchdog: its own image, the read-only role, the RabbitMQ user f
   const wd = compose.services['order-watchdog'];
   assert.ok(wd, 'compose has no order-watchdog service (issue 9: "a service in compose")');
   assert.deepEqual(wd.build, { context: '..', dockerfile: 'packages/order-watchdog/Dockerfile' });
-  assert.deepEqual(wd.ports, [`${BIND}:8084:8084`]);
+  assert.deepEqual(wd.ports ?? [], [], 'the page is published through the proxy, behind its login');
   const env = wd.environment as Record<string, string>;
   for (const db of ['SHOP', 'CRM', 'MES']) {
     const url = env[`WATCHDOG_${db}_DATABASE_URL`]!;
