@@ -7,7 +7,7 @@ const log = (line: string) => process.stdout.write(`[shopfloor] ${line}\n`);
 
 async function start(): Promise<void> {
   const t0 = Date.now();
-  log('starting PostgreSQL, RabbitMQ, MinIO, Redis, MariaDB, Jaeger, Prometheus, Alertmanager, exporters, the Collector and the three services ...');
+  log('starting PostgreSQL, RabbitMQ, MinIO, Redis, MariaDB, VictoriaLogs, Jaeger, Prometheus, Alertmanager, exporters, the Collector, the three services and the order watchdog ...');
   const stack = await NativeStack.start({ profile: 'dev', log });
   const e = stack.endpoints;
   const interval = Number(process.env.ORDER_INTERVAL_MS ?? 2000);
@@ -24,6 +24,7 @@ async function start(): Promise<void> {
       `  Prometheus UI   ${e.prometheus}/graph   (alerts: ${e.prometheus}/alerts)`,
       `  Alertmanager    ${e.alertmanager}   (notifications: ${stack.logDir}/alert-webhook.log)`,
       `  Where is my order? ${e.orderWatchdog}/   (order watchdog: stalled and late orders, /metrics)`,
+      `  Logs            ${e.victoriaLogs}/select/vmui/   (LogsQL: trace_id:"<id>", docs/logs.md)`,
       `  Span metrics    ${e.collectorSpanMetrics}`,
       `  Redis           ${e.redisUrl}`,
       `  MariaDB         ${e.mysqlUrl.replace(/:[^:@/]*@/, '@')}   (password: ${stack.stateDir}/mariadb/password)`,
