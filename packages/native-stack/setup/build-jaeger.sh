@@ -37,17 +37,7 @@ cleanup() { rm -rf "$build_dir"; }
 trap cleanup EXIT
 
 log "fetching $JAEGER_MODULE@$JAEGER_MODULE_VERSION (Jaeger $JAEGER_RELEASE)"
-# Run outside any module so `go mod download` treats the argument as a plain module query.
-if ! mod_json="$(cd "$build_dir" && GOFLAGS=-mod=mod go mod download -json "$JAEGER_MODULE@$JAEGER_MODULE_VERSION")"; then
-  printf '%s\n' "${mod_json:-}" >&2
-  die "could not download $JAEGER_MODULE@$JAEGER_MODULE_VERSION (is the Go module proxy reachable? see 'go env GOPROXY')"
-fi
-mod_dir="$(printf '%s\n' "$mod_json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' | head -n1)"
-[[ -n "$mod_dir" && -f "$mod_dir/go.mod" ]] || die "go mod download returned no source dir for $JAEGER_MODULE@$JAEGER_MODULE_VERSION"
-
-# The module cache is read-only; copy it and make it writable (go build may touch go.sum).
-cp -R "$mod_dir" "$build_dir/src"
-chmod -R u+w "$build_dir/src"
+fetch_module_source "$JAEGER_MODULE" "$JAEGER_MODULE_VERSION" "$build_dir/src"
 
 log "compiling ./cmd/jaeger (a cold build takes several minutes)"
 start=$SECONDS
@@ -59,8 +49,6 @@ if ! (cd "$build_dir/src" && GOFLAGS="-trimpath -buildvcs=false" \
   die "go build of Jaeger $JAEGER_RELEASE failed (output above). Check 'go version' (needs >= $GO_MIN_VERSION) and that the Go module proxy serves its dependencies"
 fi
 
-mkdir -p "$out_dir"
-mv -f "$build_dir/jaeger" "$binary.tmp.$$"
-mv -f "$binary.tmp.$$" "$binary"
+install_built "$build_dir/jaeger" "$binary"
 log "built in $((SECONDS - start))s: $binary"
 printf '%s\n' "$binary"

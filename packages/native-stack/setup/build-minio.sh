@@ -27,7 +27,6 @@ tmp_bin="$(mktemp -d "$CACHE_DIR/.minio-build-XXXXXX")"
 trap 'rm -rf "$tmp_bin"' EXIT
 GOBIN="$tmp_bin" GOFLAGS="-trimpath" go install -ldflags="-s -w" "$MINIO_MODULE@$MINIO_VERSION" >&2 \
   || die "go build of MinIO failed (output above). Check 'go version' (needs >= $GO_MIN_VERSION) and that the Go module proxy serves its dependencies"
-mkdir -p "$out_dir"
-mv -f "$tmp_bin/minio" "$binary"
+install_built "$tmp_bin/minio" "$binary"
 log "built in $((SECONDS - start))s: $binary"
 printf '%s\n' "$binary"

@@ -34,18 +34,8 @@ cleanup() { rm -rf "$build_dir"; }
 trap cleanup EXIT
 
 log "fetching $VL_MODULE@$VL_VERSION"
-# Run outside any module so `go mod download` treats the argument as a plain module query.
-if ! mod_json="$(cd "$build_dir" && GOFLAGS=-mod=mod go mod download -json "$VL_MODULE@$VL_VERSION")"; then
-  printf '%s\n' "${mod_json:-}" >&2
-  die "could not download $VL_MODULE@$VL_VERSION (is the Go module proxy reachable? see 'go env GOPROXY')"
-fi
-mod_dir="$(printf '%s\n' "$mod_json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' | head -n1)"
-[[ -n "$mod_dir" && -f "$mod_dir/go.mod" && -d "$mod_dir/app/victoria-logs" ]] \
-  || die "go mod download returned no source dir with app/victoria-logs for $VL_MODULE@$VL_VERSION"
-
-# The module cache is read-only; copy it and make it writable (go build may touch go.sum).
-cp -R "$mod_dir" "$build_dir/src"
-chmod -R u+w "$build_dir/src"
+fetch_module_source "$VL_MODULE" "$VL_VERSION" "$build_dir/src"
+[[ -d "$build_dir/src/app/victoria-logs" ]] || die "$VL_MODULE@$VL_VERSION has no app/victoria-logs"
 
 log "compiling ./app/victoria-logs (a cold build takes a few minutes)"
 start=$SECONDS
@@ -56,9 +46,6 @@ if ! (cd "$build_dir/src" && CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false -m
   die "go build of VictoriaLogs $VL_VERSION failed (output above). Check 'go version' (needs >= $GO_MIN_VERSION) and that the Go module proxy serves its dependencies"
 fi
 
-# Scratch dir, then one rename: a half-written binary is never taken for the cached one.
-mkdir -p "$out_dir"
-mv -f "$build_dir/victoria-logs" "$binary.tmp.$$"
-mv -f "$binary.tmp.$$" "$binary"
+install_built "$build_dir/victoria-logs" "$binary"
 log "built in $((SECONDS - start))s: $binary"
 printf '%s\n' "$binary"

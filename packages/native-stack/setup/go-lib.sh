@@ -40,3 +40,28 @@ require_go() {
   version_at_least "$have" "$GO_MIN_VERSION" \
     || die "Go $GO_MIN_VERSION or newer is required to build $NAME (found ${have} at $(command -v go)). Install a newer Go (https://go.dev/dl/), or, with Go >= 1.21, let it fetch the toolchain: GOTOOLCHAIN=go$GO_MIN_VERSION npm run setup"
 }
+
+# Copies the source of module $1 at version $2 into $3 (writable), for modules that
+# `go install pkg@version` refuses (replace or exclude directives): built there as the main
+# module, their own go.mod and go.sum apply. Run outside any module, so `go mod download`
+# treats the argument as a plain module query.
+fetch_module_source() {
+  local module="$1" version="$2" dest="$3" mod_json mod_dir
+  if ! mod_json="$(cd "$(dirname "$dest")" && GOFLAGS=-mod=mod go mod download -json "$module@$version")"; then
+    printf '%s\n' "${mod_json:-}" >&2
+    die "could not download $module@$version (is the Go module proxy reachable? see 'go env GOPROXY')"
+  fi
+  mod_dir="$(printf '%s\n' "$mod_json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' | head -n1)"
+  [[ -n "$mod_dir" && -f "$mod_dir/go.mod" ]] || die "go mod download returned no source dir for $module@$version"
+  # The module cache is read-only; the copy is made writable (go build may touch go.sum).
+  cp -R "$mod_dir" "$dest"
+  chmod -R u+w "$dest"
+}
+
+# Moves a freshly built binary $1 to its cached path $2 with one rename, so a half-written
+# binary is never taken for the cached one.
+install_built() {
+  mkdir -p "$(dirname "$2")"
+  mv -f "$1" "$2.tmp.$$"
+  mv -f "$2.tmp.$$" "$2"
+}

@@ -39,26 +39,14 @@ if [[ "$(readlink "$plugin" 2>/dev/null)" != "$binary" ]] && other="$(docker com
 fi
 
 if [[ ! -x "$binary" ]]; then
-  # Go's standard install location is often not on PATH of non-login shells.
-  if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then PATH="/usr/local/go/bin:$PATH"; fi
-  command -v go >/dev/null 2>&1 || die "'go' is not on PATH: Docker Compose $COMPOSE_VERSION is built from its Go module (Go >= its go.mod's go directive, or GOTOOLCHAIN=auto)."
+  require_go
 
   mkdir -p "$CACHE_DIR"
   build_dir="$(mktemp -d "$CACHE_DIR/.compose-build-XXXXXX")"
   trap 'rm -rf "$build_dir"' EXIT
 
   log "fetching $COMPOSE_MODULE@$COMPOSE_VERSION"
-  # Outside any module, so the argument is a plain module query.
-  if ! mod_json="$(cd "$build_dir" && GOFLAGS=-mod=mod go mod download -json "$COMPOSE_MODULE@$COMPOSE_VERSION")"; then
-    printf '%s\n' "${mod_json:-}" >&2
-    die "could not download $COMPOSE_MODULE@$COMPOSE_VERSION (is the Go module proxy reachable? see 'go env GOPROXY')"
-  fi
-  mod_dir="$(printf '%s\n' "$mod_json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' | head -n1)"
-  [[ -n "$mod_dir" && -f "$mod_dir/go.mod" ]] || die "go mod download returned no source dir for $COMPOSE_MODULE@$COMPOSE_VERSION"
-
-  # The module cache is read-only; copy it and make it writable (go build may touch go.sum).
-  cp -R "$mod_dir" "$build_dir/src"
-  chmod -R u+w "$build_dir/src"
+  fetch_module_source "$COMPOSE_MODULE" "$COMPOSE_VERSION" "$build_dir/src"
 
   log "compiling ./cmd (docker-compose $COMPOSE_VERSION; a cold build takes about 2 minutes)"
   # The Makefile's flags: the version shown by `docker compose version` is set by ldflags.
@@ -67,9 +55,7 @@ if [[ ! -x "$binary" ]]; then
     go build -ldflags="-s -w -X $COMPOSE_MODULE/internal.Version=$COMPOSE_VERSION" -o "$build_dir/docker-compose" ./cmd \
     || die "go build of Docker Compose $COMPOSE_VERSION failed (output above). Check 'go version' against its go.mod and that the Go module proxy serves its dependencies"
 
-  mkdir -p "$out_dir"
-  mv -f "$build_dir/docker-compose" "$binary.tmp.$$"
-  mv -f "$binary.tmp.$$" "$binary"
+  install_built "$build_dir/docker-compose" "$binary"
   log "cached $binary"
 fi
 

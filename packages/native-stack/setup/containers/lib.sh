@@ -1,7 +1,7 @@
 # Shared by the containers setup scripts (sourced, not run): cache location, logging, apt,
 # progress for long steps. Each script sets NAME before sourcing. Progress goes to stderr;
 # a script's stdout is kept for its result.
-# CACHE_DIR, version_at_least (and require_go, unused here) from the native stack's go-lib.sh.
+# CACHE_DIR, version_at_least, require_go and the module-build helpers from the native stack's go-lib.sh.
 # shellcheck source=../go-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../go-lib.sh"
 
