@@ -6,6 +6,7 @@
 import { logs, type AnyValue } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, LogRecordProcessor, LoggerProvider, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { createOtlpExporter } from './otlp';
 import type { OtlpConfig } from './types';
 
 /**
@@ -47,18 +48,11 @@ export class RedactingLogRecordProcessor implements LogRecordProcessor {
   }
 }
 
-function createOtlpLogExporter(otlp: OtlpConfig): LogRecordExporter {
-  const { OTLPLogExporter } = (
-    otlp.protocol === 'http/json'
-      ? require('@opentelemetry/exporter-logs-otlp-http')
-      : require('@opentelemetry/exporter-logs-otlp-proto')
-  ) as typeof import('@opentelemetry/exporter-logs-otlp-proto');
-  return new OTLPLogExporter({
-    url: otlp.endpoint,
-    timeoutMillis: otlp.timeoutMillis,
-    compression: otlp.compression as NonNullable<ConstructorParameters<typeof OTLPLogExporter>[0]>['compression'],
-  });
-}
+const LOG_EXPORTERS = {
+  json: '@opentelemetry/exporter-logs-otlp-http',
+  protobuf: '@opentelemetry/exporter-logs-otlp-proto',
+  className: 'OTLPLogExporter',
+};
 
 /** Builds the provider and makes it the global one (the logger instrumentations emit through it). */
 export function startLogs(otlp: OtlpConfig, resource: Resource): LoggerProvider {
@@ -68,7 +62,7 @@ export function startLogs(otlp: OtlpConfig, resource: Resource): LoggerProvider 
     processors: [
       new RedactingLogRecordProcessor(),
       // Bounded like the span queue: when the Collector is away, records are dropped, not hoarded.
-      new sdk.BatchLogRecordProcessor({ exporter: createOtlpLogExporter(otlp), maxQueueSize: 2048 }),
+      new sdk.BatchLogRecordProcessor({ exporter: createOtlpExporter<LogRecordExporter>(otlp, LOG_EXPORTERS), maxQueueSize: 2048 }),
     ],
   });
   logs.setGlobalLoggerProvider(provider);

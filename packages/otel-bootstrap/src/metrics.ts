@@ -8,7 +8,8 @@ import { metrics } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { PrometheusExporter as PrometheusExporterType } from '@opentelemetry/exporter-prometheus';
 import type { MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { MetricsConfig, OtlpConfig } from './types';
+import { createOtlpExporter } from './otlp';
+import type { MetricsConfig } from './types';
 import { describeError, type Logger } from './utils';
 
 /**
@@ -131,19 +132,11 @@ export interface MetricsHandle {
   shutdown(): Promise<void>;
 }
 
-/** The OTLP/HTTP metric exporter for the protocol; headers and TLS files are read by the exporter from the environment. */
-function createOtlpMetricExporter(otlp: OtlpConfig): PushMetricExporter {
-  const { OTLPMetricExporter } = (
-    otlp.protocol === 'http/json'
-      ? require('@opentelemetry/exporter-metrics-otlp-http')
-      : require('@opentelemetry/exporter-metrics-otlp-proto')
-  ) as typeof import('@opentelemetry/exporter-metrics-otlp-proto');
-  return new OTLPMetricExporter({
-    url: otlp.endpoint,
-    timeoutMillis: otlp.timeoutMillis,
-    compression: otlp.compression as NonNullable<ConstructorParameters<typeof OTLPMetricExporter>[0]>['compression'],
-  });
-}
+const METRIC_EXPORTERS = {
+  json: '@opentelemetry/exporter-metrics-otlp-http',
+  protobuf: '@opentelemetry/exporter-metrics-otlp-proto',
+  className: 'OTLPMetricExporter',
+};
 
 /** The Prometheus pull endpoint, started by us so a listen error becomes one clear warning. */
 function startPrometheus(
@@ -204,7 +197,7 @@ export function startMetrics(config: MetricsConfig, resource: Resource, logger: 
   if (config.push) {
     readers.push(
       new sdk.PeriodicExportingMetricReader({
-        exporter: createOtlpMetricExporter(config.otlp),
+        exporter: createOtlpExporter<PushMetricExporter>(config.otlp, METRIC_EXPORTERS),
         exportIntervalMillis: config.exportIntervalMillis,
         exportTimeoutMillis: Math.min(config.otlp.timeoutMillis, config.exportIntervalMillis),
       }),

@@ -29,7 +29,8 @@ import type {
   SpanProcessor,
   TracerProvider as SdkTracerProvider,
 } from '@opentelemetry/sdk-trace';
-import type { BootstrapConfig, OtlpConfig, PropagatorName, SamplerName, TracesConfig } from './types';
+import { createOtlpExporter } from './otlp';
+import type { BootstrapConfig, PropagatorName, SamplerName, TracesConfig } from './types';
 import { describeError, type Logger } from './utils';
 
 type SdkTraceBase = typeof import('@opentelemetry/sdk-trace');
@@ -318,30 +319,17 @@ export interface TracingHandle {
   warm?(): void;
 }
 
-/**
- * The OTLP/HTTP exporter for the protocol, loaded here so OTEL_TRACES_EXPORTER=none/console
- * never pays for it. Headers (OTEL_EXPORTER_OTLP_{,TRACES_}HEADERS) and the certificate
- * variables are read by the exporter itself.
- */
-function createOtlpTraceExporter(otlp: OtlpConfig): SpanExporter {
-  const { OTLPTraceExporter } = (
-    otlp.protocol === 'http/json'
-      ? require('@opentelemetry/exporter-trace-otlp-http')
-      : require('@opentelemetry/exporter-trace-otlp-proto')
-  ) as typeof import('@opentelemetry/exporter-trace-otlp-proto');
-  return new OTLPTraceExporter({
-    url: otlp.endpoint,
-    timeoutMillis: otlp.timeoutMillis,
-    // Its CompressionAlgorithm enum has exactly the string values 'none' and 'gzip'.
-    compression: otlp.compression as NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>['compression'],
-  });
-}
+const TRACE_EXPORTERS = {
+  json: '@opentelemetry/exporter-trace-otlp-http',
+  protobuf: '@opentelemetry/exporter-trace-otlp-proto',
+  className: 'OTLPTraceExporter',
+};
 
 function buildExporters(traces: TracesConfig, logger: Logger, reported: WeakSet<object>): SpanExporter[] {
   return traces.exporters.map(name => {
     if (name === 'console') return new (sdkTraceBase().ConsoleSpanExporter)();
     return new LazySpanExporter(() => {
-      const otlp = createOtlpTraceExporter(traces.otlp);
+      const otlp = createOtlpExporter<SpanExporter>(traces.otlp, TRACE_EXPORTERS);
       return new FailureReportingExporter(otlp, printableUrl(traces.otlp.endpoint), logger, reported);
     }, err => {
       // Reported here once; the batch processor's copies of it are not repeated.
