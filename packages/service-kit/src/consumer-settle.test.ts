@@ -131,6 +131,15 @@ async function until(events: Event[], pattern: RegExp, timeoutMs = 2000): Promis
   }
 }
 
+/** A handler result that stays pending until `release()`: a message held in flight. */
+function gated(): { gate: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { gate, release };
+}
+
 describe('Consumer settle paths', () => {
   it('acks a handled message on the channel that delivered it, and passes payload and context', async () => {
     const h = harness();
@@ -229,10 +238,7 @@ describe('Consumer settle paths', () => {
   });
 
   it('waits for an in-flight message before closing the channel on stop', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { gate, release } = gated();
     const h = harness({ handler: () => gate });
     h.connect('ch1');
     await h.start();
@@ -247,10 +253,7 @@ describe('Consumer settle paths', () => {
   });
 
   it('does not settle on a channel that was replaced by a reconnect (the broker redelivers)', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { gate, release } = gated();
     const h = harness({ handler: () => gate });
     h.connect('ch1');
     await h.start();
