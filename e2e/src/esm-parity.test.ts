@@ -12,11 +12,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { LOOPBACK, ports, waitFor } from '@shopfloor/native-stack';
 import { requestJson } from './clients/http';
 import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
+import { appEnv, freePort } from './apps';
 import { eventually } from './eventually';
 import { stackUp, type Stack } from './stack';
 
@@ -35,23 +35,6 @@ interface App {
   output: () => string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, LOOPBACK, () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
-
-/** This process's environment without OTEL_* and NODE_OPTIONS, plus `env`. */
-function appEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && k !== 'NODE_OPTIONS') base[k] = v;
-  return { ...base, ...env };
-}
 
 const isPgSpan = (s: Span, statement: RegExp): boolean =>
   s.kind === 'client' && Object.values(s.tags).some((v) => typeof v === 'string' && statement.test(v));

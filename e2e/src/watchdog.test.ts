@@ -118,6 +118,18 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
     return found;
   }
 
+  /** Waits until every order of `ids` has completed and counts as late; with `alertsResolved`, also until none of their alerts is active. */
+  async function expectCompletedLate(ids: Set<string>, what: string, timeoutMs: number, alertsResolved: boolean): Promise<void> {
+    await eventually(what, async () => {
+      const { late } = await stalled();
+      const done = late.filter((c) => ids.has(c.orderId));
+      if (done.length !== ids.size) throw new Error(`${done.length} of ${ids.size} completed late`);
+      if (!alertsResolved) return;
+      const active = (await orderAlerts()).filter((a) => ids.has(a.labels.order_id!) && a.status.state === 'active');
+      if (active.length) throw new Error(`${active.length} alerts still active`);
+    }, timeoutMs);
+  }
+
   async function orderAlerts(): Promise<AmAlert[]> {
     const res = await requestJson<AmAlert[]>(`${stack.endpoints.alertmanager}/api/v2/alerts?filter=${encodeURIComponent('alertname="OrderStalled"')}`);
     assert.equal(res.status, 200);
@@ -135,13 +147,7 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
       for (const a of alerts) assert.deepEqual([a.labels.stage, a.labels.reason, a.labels.service], ['published', 'no_consumer', 'crm-api']);
     });
     await stack.startComponent('crm-api');
-    await eventually('the faulty orders to complete, late, their alerts resolved', async () => {
-      const { late } = await stalled();
-      const done = late.filter((c) => faulty.has(c.orderId));
-      if (done.length !== FAULTY) throw new Error(`${done.length} of ${FAULTY} completed late`);
-      const active = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!) && a.status.state === 'active');
-      if (active.length) throw new Error(`${active.length} alerts still active`);
-    }, 90_000);
+    await expectCompletedLate(faulty, 'the faulty orders to complete, late, their alerts resolved', 90_000, true);
     await normalTraffic(5);
   });
 
@@ -180,11 +186,7 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
     // message waits, unacknowledged, at the slow MES consumer.
     const flagged = await expectFlagged(faulty, 'contract', 'backlog', /mes\.production-requested/);
     assert.ok(flagged.every((s) => s.flag!.awaiting === 'production-requested'));
-    await eventually('the slow orders to complete, counted late, alerts resolved', async () => {
-      const { late } = await stalled();
-      const done = late.filter((c) => faulty.has(c.orderId));
-      if (done.length !== FAULTY) throw new Error(`${done.length} of ${FAULTY} completed late`);
-    }, 120_000);
+    await expectCompletedLate(faulty, 'the slow orders to complete, counted late', 120_000, false);
     await stack.restartService('mes-api');
   });
 
@@ -217,13 +219,7 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
         replayed.add(String(msg.properties.headers?.['x-order-id']));
       }
       assert.deepEqual([...faulty].filter((id) => !replayed.has(id)), [], 'every faulty order was kept in shopfloor.unroutable with its x-order-id');
-      await eventually('the replayed orders to complete, late, their alerts resolved', async () => {
-        const { late } = await stalled();
-        const done = late.filter((c) => faulty.has(c.orderId));
-        if (done.length !== FAULTY) throw new Error(`${done.length} of ${FAULTY} completed late`);
-        const active = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!) && a.status.state === 'active');
-        if (active.length) throw new Error(`${active.length} alerts still active`);
-      }, 90_000);
+      await expectCompletedLate(faulty, 'the replayed orders to complete, late, their alerts resolved', 90_000, true);
     } finally {
       await connection.close().catch(() => undefined);
     }
