@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { LOOPBACK, ports, waitFor } from '@shopfloor/native-stack';
+import { LOOPBACK, waitFor } from '@shopfloor/native-stack';
 import { requestJson } from './clients/http';
 import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
 import { appEnv, freePort } from './apps';
@@ -77,7 +77,7 @@ describe('an ES-module app under --import is traced like its CommonJS twin under
       env: appEnv({
         OTEL_SERVICE_NAME: `parity-${variant}`,
         OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=e2e',
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${ports.collectorOtlpHttp}`,
+        ...stack.otlpEnv,
         OTEL_BSP_SCHEDULE_DELAY: '200',
         OTEL_EXPORTER_PROMETHEUS_HOST: LOOPBACK,
         OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()),

@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEV_PARTNER, LOOPBACK, ports, randomOrder, repoRoot } from '@shopfloor/native-stack';
+import { DEV_PARTNER, LOOPBACK, ports, randomOrder } from '@shopfloor/native-stack';
 import { getText, requestJson } from './clients/http';
+import { fetchUrl } from './clients/credentials';
 import { VictoriaLogsClient, type LogEntry } from './clients/victorialogs';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
@@ -59,7 +58,7 @@ describe('logs in VictoriaLogs, one query from a trace', () => {
     assert.match(html, /<!DOCTYPE html>/i);
     const script = /src="\.?\/?(assets\/[^"]+\.js)"/.exec(html)?.[1];
     assert.ok(script, `the vmui page references its script bundle: ${html.slice(0, 300)}`);
-    const js = await fetch(`${stack.endpoints.victoriaLogs}/select/vmui/${script}`, { signal: AbortSignal.timeout(10_000) });
+    const js = await fetchUrl(`${stack.endpoints.victoriaLogs}/select/vmui/${script}`, { signal: AbortSignal.timeout(10_000) });
     assert.equal(js.status, 200, `GET /select/vmui/${script}`);
   });
 
@@ -85,7 +84,7 @@ describe('logs in VictoriaLogs, one query from a trace', () => {
     );
 
     // stdout stays: the same request's line in the component log, with its trace id.
-    const stdout = readFileSync(join(repoRoot, '.run', 'e2e', 'logs', 'shop-api.log'), 'utf8');
+    const stdout = await stack.serviceStdout('shop-api');
     assert.ok(stdout.split('\n').some((l) => l.includes(traceId) && l.includes('"msg":"request"')), 'shop-api stdout has the request line with its trace id');
   });
 

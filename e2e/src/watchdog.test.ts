@@ -9,6 +9,7 @@ import amqp from 'amqplib';
 import { Client } from 'pg';
 import { repoRoot } from '@shopfloor/native-stack';
 import { requestJson } from './clients/http';
+import { fetchUrl, splitLogin } from './clients/credentials';
 import { PrometheusClient } from './clients/prometheus';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
@@ -255,7 +256,7 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
 
   it('the Collector stopped: orders complete, zero order alerts, telemetry loss counted', async () => {
     const metric = async () => {
-      const text = await (await fetch(`${wd}/metrics`)).text();
+      const text = await (await fetchUrl(`${wd}/metrics`)).text();
       return Number(/^shopfloor_watchdog_orders_telemetry_incomplete_total\{[^}]*\} (\S+)$/m.exec(text)?.[1] ?? NaN);
     };
     const lostBefore = await metric();
@@ -283,8 +284,10 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
     let browser: Browser | undefined;
     try {
       browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-      const page = await browser.newPage();
-      await page.goto(`${wd}/`);
+      // The containers stack's page is behind the proxy's basic auth: the login goes to the browser context.
+      const { url: pageUrl, login } = splitLogin(`${wd}/`);
+      const page = await browser.newPage(login ? { httpCredentials: login } : {});
+      await page.goto(pageUrl);
       const row = page.locator(`#stalled tr[data-order="${orderId}"]`);
       assert.match((await row.textContent()) ?? '', /dead lettered/);
       await page.fill('#id', orderId);
@@ -337,7 +340,7 @@ describe('order watchdog: the canary', { concurrency: false }, () => {
   });
 
   async function metric(name: string): Promise<number> {
-    const text = await (await fetch(`${wd}/metrics`)).text();
+    const text = await (await fetchUrl(`${wd}/metrics`)).text();
     return Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   }
 

@@ -18,15 +18,15 @@ export interface Notification {
 }
 
 /**
- * The webhook receiver the tests run: an HTTP server on 127.0.0.1 (free port) that keeps every
+ * The webhook receiver the tests run: an HTTP server (free port) that keeps every
  * notification Alertmanager posts to it.
  */
 export class AlertReceiver {
   readonly notifications: Notification[] = [];
   private server?: Server;
 
-  /** Starts listening; resolves the base URL to give Alertmanager. */
-  async start(): Promise<string> {
+  /** Starts listening on `host` (where Alertmanager can reach it); resolves the base URL to give Alertmanager. */
+  async start(host = '127.0.0.1'): Promise<string> {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -41,8 +41,8 @@ export class AlertReceiver {
       });
     });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
+    return `http://${host}:${(server.address() as AddressInfo).port}`;
   }
 
   /** The first firing delivery of an alert whose labels include `labels`, with its notification. */

@@ -1,3 +1,5 @@
+import { fetchUrl } from './credentials';
+
 /** Small JSON-over-HTTP helpers for the scenarios. */
 export interface JsonResponse<T = unknown> {
   status: number;
@@ -9,7 +11,7 @@ export async function requestJson<T = any>(
   url: string,
   init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<JsonResponse<T>> {
-  const res = await fetch(url, {
+  const res = await fetchUrl(url, {
     method: init.method ?? 'GET',
     headers: { 'content-type': 'application/json', ...init.headers },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
@@ -26,7 +28,7 @@ export async function requestJson<T = any>(
 }
 
 export async function getText(url: string): Promise<string> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const res = await fetchUrl(url, { signal: AbortSignal.timeout(10_000) });
   const text = await res.text();
   if (!res.ok) throw new Error(`GET ${url} answered ${res.status}: ${text.slice(0, 200)}`);
   return text;

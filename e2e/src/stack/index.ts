@@ -1,11 +1,29 @@
+import { LOOPBACK } from '@shopfloor/native-stack';
+import { containersStack, dockerHostAddress } from './containers';
 import { nativeStack } from './native';
 import type { Stack, StackUpOptions } from './types';
 
 export type { Stack, StackUpOptions } from './types';
 
-/** The stack implementation the scenarios run against (`E2E_STACK`, default `native`). */
-export async function stackUp(opts: StackUpOptions = {}): Promise<Stack> {
+const STACKS = ['native', 'containers'] as const;
+type StackKind = (typeof STACKS)[number];
+
+/** `E2E_STACK`: `native` (the default: `npm start`'s processes) or `containers` (compose/). */
+export function stackKind(): StackKind {
   const kind = process.env.E2E_STACK ?? 'native';
-  if (kind === 'native') return nativeStack(opts);
-  throw new Error(`E2E_STACK=${kind} is not implemented; the implemented stack is: native`);
+  if (!(STACKS as readonly string[]).includes(kind)) throw new Error(`E2E_STACK=${kind} is not a stack; use one of: ${STACKS.join(', ')}`);
+  return kind as StackKind;
+}
+
+/** The stack implementation the scenarios run against. */
+export async function stackUp(opts: StackUpOptions = {}): Promise<Stack> {
+  return stackKind() === 'containers' ? containersStack(opts) : nativeStack(opts);
+}
+
+/**
+ * Where a server the test runs (e.g. the alert webhook receiver) listens so that the stack
+ * reaches it: loopback natively, this host's address on Docker's bridge for containers.
+ */
+export function testServerHost(): string {
+  return stackKind() === 'containers' ? dockerHostAddress() : LOOPBACK;
 }

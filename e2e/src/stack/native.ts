@@ -1,11 +1,14 @@
-import { NativeStack } from '@shopfloor/native-stack';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LOOPBACK, NativeStack, ports, repoRoot } from '@shopfloor/native-stack';
 import type { Stack, StackUpOptions } from './types';
 
 /** The stack as native processes, from empty state, under `.run/e2e`. */
 export async function nativeStack(opts: StackUpOptions = {}): Promise<Stack> {
+  // E2E_PROFILE: another state directory, so two e2e runs (e.g. in separate network namespaces) do not collide.
+  const profile = process.env.E2E_PROFILE ?? 'e2e';
   const stack = await NativeStack.start({
-    // E2E_PROFILE: another state directory, so two e2e runs (e.g. in separate network namespaces) do not collide.
-    profile: process.env.E2E_PROFILE ?? 'e2e',
+    profile,
     fresh: true,
     alerting: {
       webhookBase: opts.alertWebhookBase,
@@ -20,6 +23,8 @@ export async function nativeStack(opts: StackUpOptions = {}): Promise<Stack> {
     startComponent: (name) => stack.startComponent(name),
     restartService: (name, env) => stack.restartService(name, env),
     rabbitmqctl: (args) => stack.rabbitmqctl(args),
+    serviceStdout: (name) => readFile(join(repoRoot, '.run', profile, 'logs', `${name}.log`), 'utf8'),
+    otlpEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${ports.collectorOtlpHttp}` },
     down: () => stack.stop(),
   };
 }

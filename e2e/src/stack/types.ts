@@ -17,7 +17,7 @@ export interface StackUpOptions {
   watchdogEnv?: Record<string, string>;
 }
 
-/** What the scenarios need from a running stack; implemented natively today, by containers later. */
+/** What the scenarios need from a running stack: native processes (`native.ts`) or compose (`containers.ts`). */
 export interface Stack {
   readonly endpoints: StackEndpoints;
   /** Stop one component (e.g. `otel-collector`) to inject a fault; `startComponent` brings it back. */
@@ -27,5 +27,12 @@ export interface Stack {
   restartService(name: ServiceName, env?: Record<string, string>): Promise<void>;
   /** `rabbitmqctl <args>` against the stack's broker (operator actions such as a policy); returns stdout. */
   rabbitmqctl(args: string[]): Promise<string>;
+  /** What a service wrote to stdout since the stack came up (its JSON log lines). */
+  serviceStdout(name: ServiceName): Promise<string>;
+  /**
+   * The OTLP settings an app outside the stack needs to send to its Collector
+   * (`OTEL_EXPORTER_OTLP_ENDPOINT`, and `OTEL_EXPORTER_OTLP_HEADERS` where ingest needs a token).
+   */
+  readonly otlpEnv: Readonly<Record<string, string>>;
   down(): Promise<void>;
 }

@@ -1,0 +1,240 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DockerComposeEnvironment, PullPolicy } from 'testcontainers';
+import { parse, stringify } from 'yaml';
+import { DEV_PARTNER, LOOPBACK, ports, renderAlertmanagerConfig, repoRoot, waitFor, type ServiceName } from '@shopfloor/native-stack';
+import type { Stack, StackUpOptions } from './types';
+
+const run = promisify(execFile);
+
+/** One fixed project name: a run interrupted before its cleanup is swept by the next one. */
+const PROJECT = 'shopfloor-e2e';
+const STATE_DIR = join(repoRoot, '.run', 'containers-e2e');
+/** The file Docker users run, unchanged, then the stand-in images (never an edit of the first). */
+const COMPOSE_FILES = [join(repoRoot, 'compose', 'docker-compose.yaml'), join(repoRoot, 'e2e', 'containers', 'compose.standins.yaml')];
+const RUN_FILE = join(STATE_DIR, 'compose.run.yaml');
+const ENV_FILE = join(STATE_DIR, '.env');
+const UP_TIMEOUT_MS = 300_000;
+const HEALTHY_TIMEOUT_MS = 180_000;
+
+/**
+ * Internal ports the scenarios observe directly (metrics endpoints, the databases, the broker),
+ * published on loopback by the e2e override only, at the port numbers of the native stack
+ * (docs/ports.md). The users' file publishes none of them.
+ */
+const OBSERVED_PORTS: Record<string, number[]> = {
+  postgres: [ports.postgres],
+  rabbitmq: [ports.rabbitmqAmqp, ports.rabbitmqPrometheus],
+  'otel-collector': [ports.collectorSpanMetrics, ports.collectorTelemetry],
+  'node-exporter': [ports.nodeExporter],
+  'postgres-exporter': [ports.postgresExporter],
+  'shop-api': [ports.shopApiMetrics],
+  'crm-api': [ports.crmApiMetrics],
+  'mes-api': [ports.mesApiMetrics],
+};
+
+/**
+ * Secrets for compose/.env: every key of compose/.env.example, the empty ones (the secrets) random
+ * for this run; MES_PARTNER_KEYS is the partner the scenarios call MES as.
+ */
+function renderEnvFile(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(join(repoRoot, 'compose', '.env.example'), 'utf8').split('\n')) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]!] = m[2] || randomBytes(18).toString('hex');
+  }
+  env.MES_PARTNER_KEYS = `${DEV_PARTNER.id}:${DEV_PARTNER.key}`;
+  writeFileSync(ENV_FILE, Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  return env;
+}
+
+/** Prometheus' config as compose mounts it, evaluating every 5 s (the rules stay the shipped ones). */
+function renderPrometheusConfig(): string {
+  const config = parse(readFileSync(join(repoRoot, 'compose', 'prometheus', 'prometheus.yml'), 'utf8')) as { global?: Record<string, unknown> };
+  config.global = { ...config.global, evaluation_interval: '5s' };
+  return stringify(config);
+}
+
+/** Removes every container, network and volume of the project (what `compose down -v` removes), by label. */
+function sweep(): void {
+  const label = `label=com.docker.compose.project=${PROJECT}`;
+  const ids = (kind: string[]): string[] =>
+    execFileSync('docker', [...kind, '-q', '--filter', label], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const containers = ids(['ps', '-a']);
+  if (containers.length) execFileSync('docker', ['rm', '-f', '-v', ...containers], { stdio: 'ignore' });
+  const networks = ids(['network', 'ls']);
+  if (networks.length) execFileSync('docker', ['network', 'rm', ...networks], { stdio: 'ignore' });
+  const volumes = ids(['volume', 'ls']);
+  if (volumes.length) execFileSync('docker', ['volume', 'rm', '-f', ...volumes], { stdio: 'ignore' });
+}
+
+/** The address of this host on Docker's default bridge: where a container reaches a server the test runs. */
+export function dockerHostAddress(): string {
+  return execFileSync('docker', ['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}'], { encoding: 'utf8' }).trim();
+}
+
+/**
+ * compose/docker-compose.yaml brought up through testcontainers' compose support, with the
+ * stand-in images of e2e/containers/compose.standins.yaml and a generated override for what the
+ * scenarios need (observed ports, fault environment, fast alerting). Grafana is not started (no
+ * image of it can be had here).
+ */
+export async function containersStack(opts: StackUpOptions = {}): Promise<Stack> {
+  const log = (line: string): void => {
+    process.stderr.write(`# [containers] ${line}\n`);
+  };
+  rmSync(STATE_DIR, { recursive: true, force: true });
+  mkdirSync(STATE_DIR, { recursive: true });
+  sweep();
+  const secrets = renderEnvFile();
+
+  const configMounts: Record<string, string[]> = {};
+  if (opts.fastAlerting) {
+    writeFileSync(join(STATE_DIR, 'prometheus.yml'), renderPrometheusConfig());
+    configMounts.prometheus = [`${join(STATE_DIR, 'prometheus.yml')}:/etc/prometheus/prometheus.yml:ro`];
+  }
+  if (opts.fastAlerting || opts.alertWebhookBase) {
+    // Template paths resolve inside the container, where compose mounts compose/alertmanager.
+    const source = readFileSync(join(repoRoot, 'compose', 'alertmanager', 'alertmanager.yml'), 'utf8');
+    const rendered = renderAlertmanagerConfig(source, '/etc/alertmanager', {
+      webhookBase: opts.alertWebhookBase,
+      timing: opts.fastAlerting ? { groupWait: '1s', groupInterval: '5s', repeatInterval: '1h' } : undefined,
+    });
+    writeFileSync(join(STATE_DIR, 'alertmanager.yml'), rendered);
+    configMounts.alertmanager = [`${join(STATE_DIR, 'alertmanager.yml')}:/etc/alertmanager/alertmanager.yml:ro`];
+  }
+  const extraEnv: Record<string, Record<string, string>> = { 'order-watchdog': opts.watchdogEnv ?? {} };
+  const writeRunFile = (): void => {
+    const services: Record<string, Record<string, unknown>> = {};
+    const svc = (name: string) => (services[name] ??= {});
+    for (const [name, list] of Object.entries(OBSERVED_PORTS)) svc(name).ports = list.map((p) => `${LOOPBACK}:${p}:${p}`);
+    for (const [name, mounts] of Object.entries(configMounts)) svc(name).volumes = mounts;
+    for (const [name, env] of Object.entries(extraEnv)) if (Object.keys(env).length) svc(name).environment = env;
+    writeFileSync(RUN_FILE, stringify({ services }));
+  };
+  writeRunFile();
+  const files = [...COMPOSE_FILES, RUN_FILE];
+
+  const compose = async (args: string[]): Promise<string> => {
+    const argv = ['compose', '-p', PROJECT, ...files.flatMap((f) => ['-f', f]), '--env-file', ENV_FILE, ...args];
+    try {
+      return (await run('docker', argv, { maxBuffer: 256 * 1024 * 1024 })).stdout;
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw new Error(`docker ${argv.slice(0, 3).join(' ')} … ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`);
+    }
+  };
+  const healthOf = async (service: string): Promise<string> => {
+    const out = await compose(['ps', '-a', '--format', '{{.State}} {{.Health}}', service]);
+    return out.trim() || 'absent';
+  };
+  const waitHealthy = (service: string): Promise<boolean> =>
+    waitFor(
+      async () => {
+        const state = await healthOf(service);
+        if (state !== 'running healthy') throw new Error(`${service} is ${state}`);
+        return true;
+      },
+      { timeoutMs: HEALTHY_TIMEOUT_MS, what: `${service} healthy` },
+    );
+
+  // Interrupted (Ctrl-C, the runner's timeout): nothing may stay behind.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`${signal}: removing the project's containers, networks and volumes`);
+    sweep();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const forgetSignals = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+
+  const started = Date.now();
+  log(`building the services' images and starting ${PROJECT} (compose/docker-compose.yaml + stand-ins)`);
+  let environment;
+  try {
+    environment = await new DockerComposeEnvironment(repoRoot, files)
+      .withProjectName(PROJECT)
+      .withEnvironmentFile(ENV_FILE)
+      .withBuild()
+      // No registry here: every image is local (stand-ins, or built by compose).
+      .withPullPolicy(PullPolicy.neverPull())
+      // Ryuk, testcontainers' reaper, is an image that cannot be pulled here: this stack removes
+      // what it started itself (down(), the signal handlers, the sweep before the next up).
+      .withAutoCleanup(false)
+      .withStartupTimeout(UP_TIMEOUT_MS)
+      .up();
+  } catch (err) {
+    const logs = await compose(['logs', '--no-color', '--tail', '20']).catch(() => '');
+    forgetSignals();
+    sweep();
+    throw new Error(`the compose stack did not come up: ${(err as Error).message}\n${logs}`);
+  }
+  log(`up in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  const login = (password: string): string => `shopfloor:${encodeURIComponent(password)}@`;
+  const ui = login(secrets.JAEGER_UI_PASSWORD!);
+  const url = (port: number, path = '', auth = ''): string => `http://${auth}${LOOPBACK}:${port}${path}`;
+  const serviceMetrics: Record<ServiceName, string> = {
+    'shop-api': url(ports.shopApiMetrics, '/metrics'),
+    'crm-api': url(ports.crmApiMetrics, '/metrics'),
+    'mes-api': url(ports.mesApiMetrics, '/metrics'),
+  };
+  const unavailable = (what: string): string => `${what}: not part of compose/docker-compose.yaml`;
+
+  return {
+    endpoints: {
+      shopApi: url(ports.shopApi),
+      crmApi: url(ports.crmApi),
+      mesApi: url(ports.mesApi),
+      jaeger: url(ports.jaegerQuery, '', ui),
+      prometheus: url(ports.prometheus, '', login(secrets.PROMETHEUS_PASSWORD!)),
+      collectorSpanMetrics: url(ports.collectorSpanMetrics, '/metrics'),
+      rabbitmqMetrics: url(ports.rabbitmqPrometheus, '/metrics'),
+      alertmanager: url(ports.alertmanager, '', login(secrets.ALERTMANAGER_PASSWORD!)),
+      nodeExporterMetrics: url(ports.nodeExporter, '/metrics'),
+      postgresExporterMetrics: url(ports.postgresExporter, '/metrics'),
+      victoriaLogs: url(ports.victoriaLogs, '', ui),
+      orderWatchdog: url(ports.orderWatchdog, '', ui),
+      serviceMetrics,
+      databaseUrl: (db) => `postgres://shopfloor:${encodeURIComponent(secrets.POSTGRES_PASSWORD!)}@${LOOPBACK}:${ports.postgres}/${db}`,
+      amqpUrl: `amqp://${secrets.RABBITMQ_USER}:${encodeURIComponent(secrets.RABBITMQ_PASSWORD!)}@${LOOPBACK}:${ports.rabbitmqAmqp}`,
+      redisUrl: unavailable('Redis'),
+      mysqlUrl: unavailable('MariaDB'),
+    },
+    otlpEnv: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: url(ports.collectorOtlpHttp),
+      OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer%20${secrets.OTLP_TOKEN}`,
+    },
+    stopComponent: async (name) => {
+      await compose(['stop', name]);
+    },
+    startComponent: async (name) => {
+      await compose(['start', name]);
+      await waitHealthy(name);
+    },
+    restartService: async (name, env = {}) => {
+      extraEnv[name] = env;
+      writeRunFile();
+      // Recreated with the new environment; the others keep running.
+      await compose(['up', '-d', '--no-deps', '--force-recreate', name]);
+      await waitHealthy(name);
+    },
+    rabbitmqctl: (args) => compose(['exec', '-T', 'rabbitmq', 'rabbitmqctl', ...args]),
+    serviceStdout: (name) => compose(['logs', '--no-color', '--no-log-prefix', name]),
+    down: async () => {
+      try {
+        await environment.down({ removeVolumes: true, timeout: 10_000 });
+      } finally {
+        // Also what down() may have missed (containers created by a restart, a failed down).
+        sweep();
+        forgetSignals();
+      }
+    },
+  };
+}
