@@ -3,9 +3,13 @@
 #   1. ensure-dockerd.sh     a Docker engine: Debian's docker.io installed, dockerd started
 #   2. build-compose.sh      the Docker Compose v2 plugin, built from its Go module
 #   3. build-base-image.sh   shopfloor/debian-base:bookworm, from debootstrap
-# Idempotent and cached (README.md beside this file): the first run takes about 4 to 5 minutes,
-# a second one seconds. Not part of `npm run setup` / `npm test` yet.
-# Writes .run/containers.json (engine version, compose plugin, base image). Progress on stderr.
+#   4. build-standins.sh     the stand-in images of compose/docker-compose.yaml's images
+#                            (standins/*/Dockerfile, with the Go builds build-caddy.sh,
+#                            build-mc.sh, build-prometheus.sh and ../build-*.sh)
+# Idempotent and cached (README.md beside this file): the first run takes about 15 to 25
+# minutes (the Go builds), a second one seconds. Not part of `npm run setup` / `npm test` yet.
+# Writes .run/containers.json (engine version, compose plugin, base image, stand-in image tags).
+# Progress on stderr.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,8 +26,13 @@ compose="$(bash "$here/build-compose.sh")" || die "the Docker Compose plugin fai
 say "docker compose $(docker compose version --short) at $compose ($((SECONDS - start))s)"
 base="$(bash "$here/build-base-image.sh")" || die "the base image failed (see above)."
 say "base image $base ($((SECONDS - start))s)"
+standins="$(bash "$here/build-standins.sh")" || die "the stand-in images failed (see above)."
+say "stand-in images: $(wc -l <<<"$standins") ($((SECONDS - start))s)"
 
 mkdir -p "$run_dir"
-printf '{\n  "dockerEngine": "%s",\n  "composePlugin": "%s",\n  "baseImage": "%s"\n}\n' \
-  "$engine" "$compose" "$base" >"$run_dir/containers.json"
+# The tags (no spaces in them) as JSON strings, one a line.
+# shellcheck disable=SC2086
+standins_json="$(printf '    "%s",\n' $standins | sed '$ s/,$//')"
+printf '{\n  "dockerEngine": "%s",\n  "composePlugin": "%s",\n  "baseImage": "%s",\n  "standinImages": [\n%s\n  ]\n}\n' \
+  "$engine" "$compose" "$base" "$standins_json" >"$run_dir/containers.json"
 say "ready in $((SECONDS - start))s ($run_dir/containers.json)"
