@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { chromium, type Browser } from 'playwright-core';
@@ -43,9 +42,7 @@ function fastJourney(): string {
   const deadlines: Record<string, string> = { published: '6s', contract: '10s', 'production-requested': '12s', job: '15s' };
   for (const stage of journey.stages) if (deadlines[stage.id]) stage.deadline = deadlines[stage.id];
   journey.trace.grace = '5s';
-  const path = join(mkdtempSync(join(tmpdir(), 'watchdog-e2e-')), 'shopfloor-fast.yaml');
-  writeFileSync(path, stringify(journey));
-  return path;
+  return stringify(journey);
 }
 
 describe('order watchdog: stalled orders found with stage and reason', { concurrency: false }, () => {
@@ -57,8 +54,8 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
 
   before(async () => {
     stack = await stackUp({
+      watchdogJourney: fastJourney(),
       watchdogEnv: {
-        WATCHDOG_JOURNEY: fastJourney(),
         WATCHDOG_CHECK_INTERVAL_MS: '1000',
         WATCHDOG_ALERT_RESEND_MS: '5000',
         WATCHDOG_CANARY_INTERVAL_MS: '0',
@@ -324,8 +321,8 @@ describe('order watchdog: the canary', { concurrency: false }, () => {
   before(async () => {
     stack = await stackUp({
       fastAlerting: true,
+      watchdogJourney: fastJourney(),
       watchdogEnv: {
-        WATCHDOG_JOURNEY: fastJourney(),
         WATCHDOG_CHECK_INTERVAL_MS: '1000',
         WATCHDOG_ALERT_RESEND_MS: '5000',
         WATCHDOG_CANARY_INTERVAL_MS: String(CANARY_MS),

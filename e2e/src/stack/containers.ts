@@ -37,6 +37,18 @@ const OBSERVED_PORTS: Record<string, number[]> = {
 };
 
 /**
+ * The users' health checks, polled more often: the start order waits on each one in turn
+ * (`service_healthy`), and at their 5-10 s intervals most of a start is waiting for the next
+ * probe (Docker 20.10 has no `start_interval`). The probes themselves are unchanged.
+ */
+const HEALTH_INTERVAL = '2s';
+const HEALTH_CHECKED = Object.entries(
+  (parse(readFileSync(COMPOSE_FILES[0]!, 'utf8'), { merge: true }) as { services: Record<string, { healthcheck?: unknown }> }).services,
+)
+  .filter(([, spec]) => spec.healthcheck)
+  .map(([name]) => name);
+
+/**
  * Secrets for compose/.env: every key of compose/.env.example, the empty ones (the secrets) random
  * for this run; MES_PARTNER_KEYS is the partner the scenarios call MES as.
  */
@@ -79,7 +91,7 @@ export function dockerHostAddress(): string {
 /**
  * compose/docker-compose.yaml brought up through testcontainers' compose support, with the
  * stand-in images of e2e/containers/compose.standins.yaml and a generated override for what the
- * scenarios need (observed ports, fault environment, fast alerting). Grafana is not started (no
+ * scenarios need (observed ports, fault environment, fast alerting, health polled every 2 s). Grafana is not started (no
  * image of it can be had here).
  */
 export async function containersStack(opts: StackUpOptions = {}): Promise<Stack> {
@@ -106,10 +118,16 @@ export async function containersStack(opts: StackUpOptions = {}): Promise<Stack>
     writeFileSync(join(STATE_DIR, 'alertmanager.yml'), rendered);
     configMounts.alertmanager = [`${join(STATE_DIR, 'alertmanager.yml')}:/etc/alertmanager/alertmanager.yml:ro`];
   }
-  const extraEnv: Record<string, Record<string, string>> = { 'order-watchdog': opts.watchdogEnv ?? {} };
+  const extraEnv: Record<string, Record<string, string>> = { 'order-watchdog': { ...opts.watchdogEnv } };
+  if (opts.watchdogJourney) {
+    writeFileSync(join(STATE_DIR, 'journey.yaml'), opts.watchdogJourney, { mode: 0o644 });
+    configMounts['order-watchdog'] = [`${join(STATE_DIR, 'journey.yaml')}:/etc/order-watchdog/journey.yaml:ro`];
+    extraEnv['order-watchdog']!.WATCHDOG_JOURNEY = '/etc/order-watchdog/journey.yaml';
+  }
   const writeRunFile = (): void => {
     const services: Record<string, Record<string, unknown>> = {};
     const svc = (name: string) => (services[name] ??= {});
+    for (const name of HEALTH_CHECKED) svc(name).healthcheck = { interval: HEALTH_INTERVAL };
     for (const [name, list] of Object.entries(OBSERVED_PORTS)) svc(name).ports = list.map((p) => `${LOOPBACK}:${p}:${p}`);
     for (const [name, mounts] of Object.entries(configMounts)) svc(name).volumes = mounts;
     for (const [name, env] of Object.entries(extraEnv)) if (Object.keys(env).length) svc(name).environment = env;

@@ -1,7 +1,16 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOOPBACK, NativeStack, ports, repoRoot } from '@shopfloor/native-stack';
 import type { Stack, StackUpOptions } from './types';
+
+/** A journey file for the watchdog process (outside the state directory, which a fresh start empties). */
+function journeyFile(yaml: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'watchdog-e2e-')), 'journey.yaml');
+  writeFileSync(path, yaml);
+  return path;
+}
 
 /** The stack as native processes, from empty state, under `.run/e2e`. */
 export async function nativeStack(opts: StackUpOptions = {}): Promise<Stack> {
@@ -14,7 +23,7 @@ export async function nativeStack(opts: StackUpOptions = {}): Promise<Stack> {
       webhookBase: opts.alertWebhookBase,
       ...(opts.fastAlerting ? { evaluationInterval: '5s', timing: { groupWait: '1s', groupInterval: '5s', repeatInterval: '1h' } } : {}),
     },
-    watchdogEnv: opts.watchdogEnv,
+    watchdogEnv: { ...opts.watchdogEnv, ...(opts.watchdogJourney ? { WATCHDOG_JOURNEY: journeyFile(opts.watchdogJourney) } : {}) },
     log: (line) => process.stderr.write(`# [stack] ${line}\n`),
   });
   return {

@@ -13,8 +13,10 @@ export interface StackUpOptions {
    * The rule files, thresholds and `for:` durations stay the shipped ones.
    */
   fastAlerting?: boolean;
-  /** Extra environment of the order watchdog (a journey with short deadlines, a faster check). */
+  /** Extra environment of the order watchdog (e.g. a faster check). */
   watchdogEnv?: Record<string, string>;
+  /** The order watchdog's journey (YAML text, e.g. with short deadlines) instead of the shipped one. */
+  watchdogJourney?: string;
 }
 
 /** What the scenarios need from a running stack: native processes (`native.ts`) or compose (`containers.ts`). */
