@@ -7,7 +7,7 @@
 #                            (standins/*/Dockerfile, with the Go builds build-caddy.sh,
 #                            build-mc.sh, build-prometheus.sh and ../build-*.sh)
 # Idempotent and cached (README.md beside this file): the first run takes about 15 to 25
-# minutes (the Go builds), a second one seconds. Not part of `npm run setup` / `npm test` yet.
+# minutes (the Go builds), a second one seconds. `npm test` runs it (pretest) after `npm run setup`.
 # Writes .run/containers.json (engine version, compose plugin, base image, stand-in image tags).
 # Progress on stderr.
 set -euo pipefail
