@@ -108,8 +108,12 @@ test('every image is pinned: a tag that is neither latest nor a bare major versi
   for (const dockerfile of ['compose/services/Dockerfile', 'otel-collector/Dockerfile', 'compose/victorialogs/Dockerfile', 'packages/order-watchdog/Dockerfile']) {
     const file = join(repoRoot, dockerfile);
     if (!existsSync(file)) continue;
-    for (const [, image] of readFileSync(file, 'utf8').matchAll(/^FROM\s+(\S+)/gim)) {
-      assert.match(image!, /:[^:/]+$/, `${dockerfile}: FROM ${image} has no tag`);
+    const text = readFileSync(file, 'utf8');
+    // A base image given as a build argument (`ARG NODE_IMAGE=node:…`, `FROM ${NODE_IMAGE}`) is checked at its default.
+    const args = new Map([...text.matchAll(/^ARG\s+(\w+)=(\S+)/gim)].map(([, k, v]) => [k!, v!]));
+    for (const [, from] of text.matchAll(/^FROM\s+(\S+)/gim)) {
+      const image = from!.replace(/^\$\{(\w+)\}$/, (whole, arg: string) => args.get(arg) ?? whole);
+      assert.match(image, /:[^:/]+$/, `${dockerfile}: FROM ${from} (${image}) has no tag`);
       assert.doesNotMatch(image!, /:latest$/, `${dockerfile}: FROM ${image}`);
     }
   }
