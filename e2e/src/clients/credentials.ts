@@ -18,11 +18,16 @@ export function splitLogin(url: string): { url: string; login?: UrlLogin } {
   return { url: u.toString(), login };
 }
 
+/** The `Authorization` header value of a basic-auth login. */
+export function basicAuth(login: UrlLogin): string {
+  return `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}`;
+}
+
 /** fetch, with a URL's user info sent as `Authorization: Basic`. */
 export function fetchUrl(url: string, init: RequestInit = {}): Promise<Response> {
   const { url: bare, login } = splitLogin(url);
   if (!login) return fetch(url, init);
   const headers = new Headers(init.headers);
-  headers.set('authorization', `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}`);
+  headers.set('authorization', basicAuth(login));
   return fetch(bare, { ...init, headers });
 }

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
 import { LOOPBACK, ports } from '@shopfloor/native-stack';
-import { splitLogin } from '../clients/credentials';
+import { basicAuth, splitLogin } from '../clients/credentials';
 import { stackKind, stackUp, type Stack } from '../stack';
 
 /**
@@ -22,7 +22,8 @@ describe('compose: every published UI and OTLP refuse requests without their cre
     await stack?.down();
   });
 
-  const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  /** The `Authorization` value the stack gives apps outside it (`Bearer <OTLP_TOKEN>`). */
+  const bearerToken = (): string => decodeURIComponent(stack.otlpEnv.OTEL_EXPORTER_OTLP_HEADERS!.replace(/^Authorization=/, ''));
 
   async function status(url: string, authorization?: string): Promise<number> {
     const res = await fetch(url, { headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(10_000) });
@@ -44,8 +45,8 @@ describe('compose: every published UI and OTLP refuse requests without their cre
       const { url, login } = splitLogin(withLogin);
       assert.ok(login, `${name}: the stack gives its URL with a login`);
       assert.equal(await status(url), 401, `${name} without credentials: ${url}`);
-      assert.equal(await status(url, basic(login.username, `${login.password}x`)), 401, `${name} with a wrong password`);
-      const ok = await status(url, basic(login.username, login.password));
+      assert.equal(await status(url, basicAuth({ ...login, password: `${login.password}x` })), 401, `${name} with a wrong password`);
+      const ok = await status(url, basicAuth(login));
       if (ok !== 200) wrong.push(`${name}: ${ok} with the login`);
     }
     assert.deepEqual(wrong, [], 'every UI answers its login');
@@ -53,7 +54,6 @@ describe('compose: every published UI and OTLP refuse requests without their cre
 
   it('OTLP/HTTP on :4318 refuses an export without the bearer token and accepts it with the token', async () => {
     const url = `http://${LOOPBACK}:${ports.collectorOtlpHttp}/v1/traces`;
-    const token = decodeURIComponent(stack.otlpEnv.OTEL_EXPORTER_OTLP_HEADERS!.replace(/^Authorization=/, ''));
     const post = async (authorization?: string): Promise<number> => {
       const res = await fetch(url, {
         method: 'POST',
@@ -66,11 +66,10 @@ describe('compose: every published UI and OTLP refuse requests without their cre
     };
     assert.equal(await post(), 401, 'no token');
     assert.equal(await post('Bearer not-the-token'), 401, 'a wrong token');
-    assert.equal(await post(token), 200, 'the token from compose/.env');
+    assert.equal(await post(bearerToken()), 200, 'the token from compose/.env');
   });
 
   it('OTLP/gRPC on :4317 answers UNAUTHENTICATED without the bearer token and OK with it', async () => {
-    const token = decodeURIComponent(stack.otlpEnv.OTEL_EXPORTER_OTLP_HEADERS!.replace(/^Authorization=/, ''));
     // An empty ExportTraceServiceRequest: one gRPC message frame of length 0.
     const grpcStatus = (authorization?: string): Promise<string> =>
       new Promise((resolve, reject) => {
@@ -97,6 +96,6 @@ describe('compose: every published UI and OTLP refuse requests without their cre
       });
     assert.equal(await grpcStatus(), '16', 'no token: UNAUTHENTICATED (16)');
     assert.equal(await grpcStatus('Bearer not-the-token'), '16', 'a wrong token: UNAUTHENTICATED (16)');
-    assert.equal(await grpcStatus(token), '0', 'the token: OK (0)');
+    assert.equal(await grpcStatus(bearerToken()), '0', 'the token: OK (0)');
   });
 });

@@ -83,11 +83,6 @@ function sweep(): void {
   if (volumes.length) execFileSync('docker', ['volume', 'rm', '-f', ...volumes], { stdio: 'ignore' });
 }
 
-/** The address of this host on Docker's default bridge: where a container reaches a server the test runs. */
-export function dockerHostAddress(): string {
-  return execFileSync('docker', ['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}'], { encoding: 'utf8' }).trim();
-}
-
 /**
  * compose/docker-compose.yaml brought up through testcontainers' compose support, with the
  * stand-in images of e2e/containers/compose.standins.yaml and a generated override for what the

@@ -1,5 +1,5 @@
+import { execFileSync } from 'node:child_process';
 import { LOOPBACK } from '@shopfloor/native-stack';
-import { containersStack, dockerHostAddress } from './containers';
 import { nativeStack } from './native';
 import type { Stack, StackUpOptions } from './types';
 
@@ -17,7 +17,10 @@ export function stackKind(): StackKind {
 
 /** The stack implementation the scenarios run against. */
 export async function stackUp(opts: StackUpOptions = {}): Promise<Stack> {
-  return stackKind() === 'containers' ? containersStack(opts) : nativeStack(opts);
+  if (stackKind() === 'native') return nativeStack(opts);
+  // Loaded only here: testcontainers and the compose file are no cost of a native run.
+  const { containersStack } = await import('./containers');
+  return containersStack(opts);
 }
 
 /**
@@ -25,5 +28,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<Stack> {
  * reaches it: loopback natively, this host's address on Docker's bridge for containers.
  */
 export function testServerHost(): string {
-  return stackKind() === 'containers' ? dockerHostAddress() : LOOPBACK;
+  if (stackKind() === 'native') return LOOPBACK;
+  // This host's gateway address on Docker's default bridge.
+  return execFileSync('docker', ['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}'], { encoding: 'utf8' }).trim();
 }
