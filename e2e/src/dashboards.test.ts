@@ -496,17 +496,27 @@ type Fault = keyof typeof FAULTS;
 
 interface Listed { dashboard: string; panel: string; refIds?: string[] }
 /**
+ * Only the series of a query whose label matches: for a panel that shows the fault's series
+ * beside series that ordinary traffic may raise above 0 for a moment.
+ */
+interface SeriesFilter { label: string; pattern: RegExp; why: string }
+/**
  * Queries that are empty, or stay at 0, without a fault: checked to show a value above 0 under
  * it instead of "some data" without it. Error ratios are here although they show 0 without a
  * fault: 0 says nothing about whether the query can see an error.
  */
-const LIT_BY_FAULT: (Listed & { fault: Fault })[] = [
+const LIT_BY_FAULT: (Listed & { fault: Fault; series?: SeriesFilter })[] = [
   { dashboard: 'shopfloor-order-flow-red', panel: '5xx ratio', fault: 'crm-5xx' },
   { dashboard: 'shopfloor-order-flow-red', panel: '5xx ratio by route', refIds: ['A'], fault: 'crm-5xx' },
   { dashboard: 'shopfloor-order-flow-red', panel: '5xx by error type', fault: 'crm-5xx' },
   { dashboard: 'shopfloor-order-flow-red', panel: '4xx: refused and unknown (401, 403, 404)', fault: 'client-errors' },
   { dashboard: 'shopfloor-order-flow-red', panel: 'Consumer failure ratio per queue', fault: 'mes-rejecting' },
-  { dashboard: 'shopfloor-order-flow-red', panel: 'Queue wait time', refIds: ['B'], fault: 'mes-rejecting' },
+  {
+    dashboard: 'shopfloor-order-flow-red', panel: 'Queue wait time', refIds: ['B'], fault: 'mes-rejecting',
+    // A work queue's head message is seconds old whenever its consumer is a little behind (2.3 s
+    // for crm.order-created on a busy 2-core machine); only a dead-letter queue stays empty without a fault.
+    series: { label: 'queue', pattern: /[.]dlq$/, why: 'dead-letter queues' },
+  },
   { dashboard: 'shopfloor-order-flow-red', panel: 'Dead letters waiting by queue', fault: 'mes-rejecting' },
   { dashboard: 'shopfloor-order-flow-red', panel: 'Dead letters by queue and reason', fault: 'mes-rejecting' },
   { dashboard: 'shopfloor-order-flow-red', panel: 'Unsent / sent ratio', fault: 'broker-down' },
@@ -557,6 +567,12 @@ const NOT_CHECKED: (Listed & { reason: string; when?: () => boolean; collectorMe
 
 function matches(entry: Listed, q: Query): boolean {
   return entry.dashboard === q.dashboard.uid && entry.panel === q.panel && (!entry.refIds || (q.refId !== undefined && entry.refIds.includes(q.refId)));
+}
+
+/** The series of a query listed with a fault that its entry watches (all of them without a filter). */
+function faultSeries(q: Query, samples: Sample[]): Sample[] {
+  const filter = LIT_BY_FAULT.find((e) => matches(e, q))?.series;
+  return filter ? samples.filter((s) => filter.pattern.test(s.metric[filter.label] ?? '')) : samples;
 }
 
 /** Labels a legend shows: `{{label}}`. */
@@ -882,8 +898,9 @@ describe('Grafana dashboard queries against the running stack', () => {
     const listed = (fault: Fault) => all.filter((q) => LIT_BY_FAULT.some((e) => e.fault === fault && matches(e, q)));
     const lit = async (q: Query): Promise<string | undefined> => {
       const samples = await prom.query(substitute(q.expr, allValues(q.dashboard)));
-      const positive = samples.filter((s) => Number(s.value[1]) > 0);
-      if (!positive.length) return `nothing above 0 (${describeSamples(samples)})`;
+      const positive = faultSeries(q, samples).filter((s) => Number(s.value[1]) > 0);
+      const filter = LIT_BY_FAULT.find((e) => matches(e, q))?.series;
+      if (!positive.length) return `nothing above 0${filter ? ` among the ${filter.why}` : ''} (${describeSamples(samples)})`;
       // Under its fault even an optional label (error_type of a 5xx) must be there.
       const missing = legendLabels(q.legend).filter((l) => !positive.some((s) => l in s.metric));
       return missing.length ? `the legend shows ${missing.map((l) => `{{${l}}}`).join(' ')}, which no series has (${describeSamples(positive)})` : undefined;
@@ -895,7 +912,7 @@ describe('Grafana dashboard queries against the running stack', () => {
     const faulted = all.filter((q) => LIT_BY_FAULT.some((e) => matches(e, q)));
     const early: string[] = [];
     await eachLimited(faulted.filter((q) => !LIT_BY_FAULT.some((e) => e.fault === 'alerts' && matches(e, q))), 8, async (q) => {
-      const positive = (await prom.query(substitute(q.expr, allValues(q.dashboard)))).filter((s) => Number(s.value[1]) > 0);
+      const positive = faultSeries(q, await prom.query(substitute(q.expr, allValues(q.dashboard)))).filter((s) => Number(s.value[1]) > 0);
       if (positive.length) early.push(`${q.key}: ${describeSamples(positive)}`);
     });
     assert.deepEqual(early, [], 'queries listed with a fault show a value above 0 before any fault');
