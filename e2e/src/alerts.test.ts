@@ -11,7 +11,7 @@ import { DASHBOARD } from './dashboard';
 import { eventually } from './eventually';
 import { injectServiceFaults } from './faults';
 import { placeOrder } from './orders';
-import { stackUp, testServerHost, type Stack } from './stack';
+import { stackUp, testServerAddress, type Stack } from './stack';
 
 /**
  * Real faults through the services' fault hooks, and the proof that the matching alert is
@@ -32,7 +32,7 @@ describe('alerts reach the webhook when real faults are injected', { concurrency
   let faultsAt = 0;
 
   before(async () => {
-    const webhookBase = await receiver.start(testServerHost());
+    const webhookBase = await receiver.start(await testServerAddress());
     stack = await stackUp({ alertWebhookBase: webhookBase, fastAlerting: true });
     prom = new PrometheusClient(stack.endpoints.prometheus);
 

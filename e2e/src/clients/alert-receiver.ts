@@ -25,8 +25,11 @@ export class AlertReceiver {
   readonly notifications: Notification[] = [];
   private server?: Server;
 
-  /** Starts listening on `host` (where Alertmanager can reach it); resolves the base URL to give Alertmanager. */
-  async start(host = '127.0.0.1'): Promise<string> {
+  /**
+   * Starts listening on `at.bind`; resolves the base URL to give Alertmanager, which reaches this
+   * host as `at.host`.
+   */
+  async start(at: { bind: string; host: string } = { bind: '127.0.0.1', host: '127.0.0.1' }): Promise<string> {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -41,8 +44,8 @@ export class AlertReceiver {
       });
     });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, host, resolve));
-    return `http://${host}:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => server.listen(0, at.bind, resolve));
+    return `http://${at.host}:${(server.address() as AddressInfo).port}`;
   }
 
   /** The first firing delivery of an alert whose labels include `labels`, with its notification. */

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { LOOPBACK } from '@shopfloor/native-stack';
 import { nativeStack } from './native';
 import type { Stack, StackUpOptions } from './types';
@@ -24,11 +23,11 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<Stack> {
 }
 
 /**
- * Where a server the test runs (e.g. the alert webhook receiver) listens so that the stack
- * reaches it: loopback natively, this host's address on Docker's bridge for containers.
+ * Where a server the test runs (e.g. the alert webhook receiver) listens, and the host name the
+ * stack reaches it by: loopback natively, this host's address on Docker's bridge for containers.
  */
-export function testServerHost(): string {
-  if (stackKind() === 'native') return LOOPBACK;
-  // This host's gateway address on Docker's default bridge.
-  return execFileSync('docker', ['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}'], { encoding: 'utf8' }).trim();
+export async function testServerAddress(): Promise<{ bind: string; host: string }> {
+  if (stackKind() === 'native') return { bind: LOOPBACK, host: LOOPBACK };
+  const { dockerHostAddress } = await import('@shopfloor/compose-stack');
+  return dockerHostAddress();
 }

@@ -6,5 +6,5 @@ export { DEV_PARTNER, service, serviceUrl } from './components/services';
 export { orderWatchdog, orderWatchdogUrl } from './components/order-watchdog';
 export { VICTORIALOGS_RETENTION, victoriaLogsArgs } from './components/victorialogs';
 export { LOOPBACK, ports } from './ports';
-export { repoRoot } from './paths';
+export { configPaths, readTools, repoRoot, type Tools } from './paths';
 export type { ServiceName, StackEndpoints } from './types';
