@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DockerComposeEnvironment, PullPolicy } from 'testcontainers';
 import { parse, stringify } from 'yaml';
+import { fasterHealthcheck, HOST_GATEWAY_NAME, type Healthcheck } from '@shopfloor/compose-stack';
 import { DEV_PARTNER, LOOPBACK, ports, renderAlertmanagerConfig, repoRoot, waitFor, type ServiceName } from '@shopfloor/native-stack';
 import type { Stack, StackUpOptions } from './types';
 
@@ -39,14 +40,14 @@ const OBSERVED_PORTS: Record<string, number[]> = {
 /**
  * The users' health checks, polled more often: the start order waits on each one in turn
  * (`service_healthy`), and at their 5-10 s intervals most of a start is waiting for the next
- * probe (Docker 20.10 has no `start_interval`). The probes themselves are unchanged.
+ * probe (Docker 20.10 has no `start_interval`). The probes, their start periods and the time
+ * they may keep failing (interval x retries) stay the users': only the retries are scaled up.
  */
-const HEALTH_INTERVAL = '2s';
+const HEALTH_INTERVAL_S = 2;
 const HEALTH_CHECKED = Object.entries(
-  (parse(readFileSync(COMPOSE_FILES[0]!, 'utf8'), { merge: true }) as { services: Record<string, { healthcheck?: unknown }> }).services,
-)
-  .filter(([, spec]) => spec.healthcheck)
-  .map(([name]) => name);
+  (parse(readFileSync(COMPOSE_FILES[0]!, 'utf8'), { merge: true }) as { services: Record<string, { healthcheck?: Healthcheck }> }).services,
+).flatMap(([name, spec]) => (spec.healthcheck ? [[name, spec.healthcheck] as const] : []));
+
 
 /**
  * Secrets for compose/.env: every key of compose/.env.example, the empty ones (the secrets) random
@@ -122,10 +123,12 @@ export async function containersStack(opts: StackUpOptions = {}): Promise<Stack>
   const writeRunFile = (): void => {
     const services: Record<string, Record<string, unknown>> = {};
     const svc = (name: string) => (services[name] ??= {});
-    for (const name of HEALTH_CHECKED) svc(name).healthcheck = { interval: HEALTH_INTERVAL };
+    for (const [name, users] of HEALTH_CHECKED) svc(name).healthcheck = fasterHealthcheck(users, HEALTH_INTERVAL_S);
     for (const [name, list] of Object.entries(OBSERVED_PORTS)) svc(name).ports = list.map((p) => `${LOOPBACK}:${p}:${p}`);
     for (const [name, mounts] of Object.entries(configMounts)) svc(name).volumes = mounts;
     for (const [name, env] of Object.entries(extraEnv)) if (Object.keys(env).length) svc(name).environment = env;
+    // A receiver on a host without a bridge address is reached by this name (dockerHostAddress).
+    svc('alertmanager').extra_hosts = [`${HOST_GATEWAY_NAME}:host-gateway`];
     writeFileSync(RUN_FILE, stringify({ services }));
   };
   writeRunFile();
