@@ -18,7 +18,7 @@ import { requestJson } from './clients/http';
 import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
 import { appEnv, freePort } from './apps';
 import { eventually } from './eventually';
-import { stackKind, stackUp, type Stack } from './stack';
+import { stackLacks, stackUp, type Stack } from './stack';
 
 const APP_DIR = resolve(__dirname, '..', 'apps', 'foreign-app');
 const SERVICE = 'foreign-app';
@@ -37,9 +37,8 @@ const describeSpans = (spans: Span[]): string =>
   spans.map((s) => `  ${s.service} ${s.kind} ${s.name} id=${s.id} parent=${s.parentId ?? '-'} db=${String(dbSystem(s) ?? '-')} ${queryText(s)}`).join('\n');
 
 // Its Redis and MariaDB are the native stack's; compose/docker-compose.yaml has neither.
-const NOT_IN_COMPOSE = stackKind() === 'containers' && 'Redis and MariaDB are not part of compose/docker-compose.yaml';
 
-describe('a foreign CommonJS app (fastify + ioredis + mysql2 + winston) under --require @shopfloor/otel-bootstrap', { skip: NOT_IN_COMPOSE }, () => {
+describe('a foreign CommonJS app (fastify + ioredis + mysql2 + winston) under --require @shopfloor/otel-bootstrap', { skip: stackLacks('foreign-app') }, () => {
   let stack: Stack;
   let jaeger: JaegerClient;
   let proc: ChildProcess | undefined;
