@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
-import { LOOPBACK, ports } from '@shopfloor/native-stack';
+import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports } from '@shopfloor/native-stack';
 import { basicAuth, splitLogin } from '../clients/credentials';
 import { stackLacks, stackUp, type Stack } from '../stack';
 
@@ -52,7 +52,7 @@ describe('compose: every published UI and OTLP refuse requests without their cre
   });
 
   it('OTLP/HTTP on :4318 refuses an export without the bearer token and accepts it with the token', async () => {
-    const url = `http://${LOOPBACK}:${ports.collectorOtlpHttp}/v1/traces`;
+    const url = `${COLLECTOR_OTLP_HTTP_URL}/v1/traces`;
     const post = async (authorization?: string): Promise<number> => {
       const res = await fetch(url, {
         method: 'POST',

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { DockerComposeEnvironment, PullPolicy } from 'testcontainers';
 import { parse, stringify } from 'yaml';
 import { fasterHealthcheck, HOST_GATEWAY_NAME, type Healthcheck } from '@shopfloor/compose-stack';
-import { DEV_PARTNER, LOOPBACK, ports, renderAlertmanagerConfig, repoRoot, waitFor, type ServiceName } from '@shopfloor/native-stack';
+import { DEV_PARTNER, FAST_ALERTING, LOOPBACK, ports, renderAlertmanagerConfig, repoRoot, waitFor, type ServiceName } from '@shopfloor/native-stack';
 import type { Stack, StackUpOptions } from './types';
 
 const run = promisify(execFile);
@@ -67,7 +67,7 @@ function renderEnvFile(): Record<string, string> {
 /** Prometheus' config as compose mounts it, evaluating every 5 s (the rules stay the shipped ones). */
 function renderPrometheusConfig(): string {
   const config = parse(readFileSync(join(repoRoot, 'compose', 'prometheus', 'prometheus.yml'), 'utf8')) as { global?: Record<string, unknown> };
-  config.global = { ...config.global, evaluation_interval: '5s' };
+  config.global = { ...config.global, evaluation_interval: FAST_ALERTING.evaluationInterval };
   return stringify(config);
 }
 
@@ -109,7 +109,7 @@ export async function containersStack(opts: StackUpOptions = {}): Promise<Stack>
     const source = readFileSync(join(repoRoot, 'compose', 'alertmanager', 'alertmanager.yml'), 'utf8');
     const rendered = renderAlertmanagerConfig(source, '/etc/alertmanager', {
       webhookBase: opts.alertWebhookBase,
-      timing: opts.fastAlerting ? { groupWait: '1s', groupInterval: '5s', repeatInterval: '1h' } : undefined,
+      timing: opts.fastAlerting ? FAST_ALERTING.timing : undefined,
     });
     writeFileSync(join(STATE_DIR, 'alertmanager.yml'), rendered);
     configMounts.alertmanager = [`${join(STATE_DIR, 'alertmanager.yml')}:/etc/alertmanager/alertmanager.yml:ro`];

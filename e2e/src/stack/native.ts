@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOOPBACK, NativeStack, ports, repoRoot } from '@shopfloor/native-stack';
+import { COLLECTOR_OTLP_HTTP_URL, FAST_ALERTING, NativeStack, repoRoot } from '@shopfloor/native-stack';
 import type { Stack, StackUpOptions } from './types';
 
 /** A journey file for the watchdog process (outside the state directory, which a fresh start empties). */
@@ -21,7 +21,7 @@ export async function nativeStack(opts: StackUpOptions = {}): Promise<Stack> {
     fresh: true,
     alerting: {
       webhookBase: opts.alertWebhookBase,
-      ...(opts.fastAlerting ? { evaluationInterval: '5s', timing: { groupWait: '1s', groupInterval: '5s', repeatInterval: '1h' } } : {}),
+      ...(opts.fastAlerting ? FAST_ALERTING : {}),
     },
     watchdogEnv: { ...opts.watchdogEnv, ...(opts.watchdogJourney ? { WATCHDOG_JOURNEY: journeyFile(opts.watchdogJourney) } : {}) },
     log: (line) => process.stderr.write(`# [stack] ${line}\n`),
@@ -33,7 +33,7 @@ export async function nativeStack(opts: StackUpOptions = {}): Promise<Stack> {
     restartService: (name, env) => stack.restartService(name, env),
     rabbitmqctl: (args) => stack.rabbitmqctl(args),
     serviceStdout: (name) => readFile(join(repoRoot, '.run', profile, 'logs', `${name}.log`), 'utf8'),
-    otlpEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${ports.collectorOtlpHttp}` },
+    otlpEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: COLLECTOR_OTLP_HTTP_URL },
     down: () => stack.stop(),
   };
 }

@@ -5,6 +5,7 @@ export { waitFor, httpOk } from './health';
 export { DEV_PARTNER, service, serviceUrl } from './components/services';
 export { orderWatchdog, orderWatchdogUrl } from './components/order-watchdog';
 export { VICTORIALOGS_RETENTION, victoriaLogsArgs } from './components/victorialogs';
-export { LOOPBACK, ports } from './ports';
+export { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports } from './ports';
+export { FAST_ALERTING } from './presets';
 export { configPaths, readTools, repoRoot, type Tools } from './paths';
 export type { ServiceName, StackEndpoints } from './types';

@@ -34,3 +34,6 @@ export const ports = {
 } as const;
 
 export const LOOPBACK = '127.0.0.1';
+
+/** Where an app on this host sends OTLP/HTTP: the stack's Collector. */
+export const COLLECTOR_OTLP_HTTP_URL = `http://${LOOPBACK}:${ports.collectorOtlpHttp}`;

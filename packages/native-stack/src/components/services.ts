@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { repoRoot } from '../paths';
-import { LOOPBACK, ports } from '../ports';
+import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports } from '../ports';
 import { httpHealthy } from '../health';
 import type { ComponentSpec, ServiceName } from '../types';
 import { databaseUrl } from './postgres';
@@ -40,7 +40,7 @@ export function service(name: ServiceName, extraEnv: Record<string, string> = {}
     env: {
       OTEL_SERVICE_NAME: name,
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=native',
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${ports.collectorOtlpHttp}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: COLLECTOR_OTLP_HTTP_URL,
       // Short batch delay so a trace is in Jaeger about a second after the request.
       OTEL_BSP_SCHEDULE_DELAY: '500',
       // pino records go to the Collector's logs pipeline (and on to VictoriaLogs) as well as to
