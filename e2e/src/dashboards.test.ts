@@ -1,11 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { parse as parseYaml } from 'yaml';
+import {
+  allPanels, allValues, exemplarTraceIdLabel, expressions, loadDashboards, regexValue, substitute, variablePromQL, variableQuery,
+  type Dashboard, type DashboardFile, type Variable,
+} from '@shopfloor/compose-stack';
 import { DEV_PARTNER, repoRoot } from '@shopfloor/native-stack';
 import { requestJson } from './clients/http';
 import { JaegerClient } from './clients/jaeger';
@@ -16,445 +19,16 @@ import { placeOrder } from './orders';
 import { stackUp, type Stack } from './stack';
 
 /**
- * The Grafana provisioning of compose/grafana (Grafana itself runs only in compose): the
- * dashboard files are checked as files (structure, data source references, units), then, against
- * the real Prometheus of the running stack with traffic, every query of every panel must return
- * data, and the panels that stay empty (or at 0) without a fault are listed with the fault that
- * lights them up and checked under it. A panel in neither list fails, so a new one cannot slip
- * through.
+ * The Grafana dashboards of compose/grafana (Grafana itself runs only in compose) against the
+ * real Prometheus of the running stack with traffic: every query of every panel must return data,
+ * and the panels that stay empty (or at 0) without a fault are listed with the fault that lights
+ * them up and checked under it. A panel in neither list fails, so a new one cannot slip through.
+ * The files themselves (structure, data source references, units) are checked by the unit tests
+ * of packages/compose-stack (src/dashboards.test.ts).
  */
-const GRAFANA_DIR = join(__dirname, '..', '..', 'compose', 'grafana');
-const DASHBOARDS_DIR = join(GRAFANA_DIR, 'dashboards');
-const DATASOURCES_FILE = join(GRAFANA_DIR, 'provisioning', 'datasources', 'datasources.yaml');
-const PROVIDERS_FILE = join(GRAFANA_DIR, 'provisioning', 'dashboards', 'dashboards.yaml');
-/** Where compose mounts compose/grafana/dashboards in the Grafana container. */
-const CONTAINER_DASHBOARDS_DIR = '/etc/grafana/dashboards';
-
-/** Grafana's built-in variables, as a 15 s scrape interval makes them for a 1 h dashboard. */
-const BUILTINS: Record<string, string> = {
-  __rate_interval: '1m',
-  __interval: '1m',
-  __interval_ms: '60000',
-  __range: '1h',
-  __range_s: '3600',
-  __range_ms: '3600000',
-};
-
-interface DatasourceRef { type?: string; uid?: string }
-interface Target { refId?: string; expr?: string; legendFormat?: string; datasource?: DatasourceRef }
-interface Panel {
-  id: number;
-  type: string;
-  title: string;
-  gridPos: { x: number; y: number; w: number; h: number };
-  datasource?: DatasourceRef;
-  targets?: Target[];
-  panels?: Panel[];
-  collapsed?: boolean;
-  fieldConfig?: { defaults?: { unit?: string }; overrides?: unknown[] };
-}
-interface Variable { name: string; type: string; query?: string | { query?: string }; includeAll?: boolean; multi?: boolean; allValue?: string; datasource?: DatasourceRef }
-interface Annotation { name: string; expr?: string; datasource?: DatasourceRef; builtIn?: number }
-interface Dashboard {
-  uid: string;
-  title: string;
-  schemaVersion: number;
-  panels: Panel[];
-  tags?: string[];
-  links?: { type?: string; tags?: string[] }[];
-  templating?: { list: Variable[] };
-  annotations?: { list: Annotation[] };
-}
-interface DashboardFile { file: string; dir: string; dashboard: Dashboard }
-
-/** One PromQL expression of a dashboard, with where it came from (for failure messages). */
-interface Expression { where: string; expr: string; panel?: Panel; target?: Target }
-
-function jsonFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return jsonFiles(path);
-    return name.endsWith('.json') ? [path] : [];
-  });
-}
-
-function loadDashboards(): DashboardFile[] {
-  return jsonFiles(DASHBOARDS_DIR).map((file) => {
-    const rel = relative(DASHBOARDS_DIR, file);
-    let dashboard: Dashboard;
-    try {
-      dashboard = JSON.parse(readFileSync(file, 'utf8')) as Dashboard;
-    } catch (err) {
-      throw new Error(`${rel} is not valid JSON: ${(err as Error).message}`);
-    }
-    return { file: rel, dir: relative(DASHBOARDS_DIR, join(file, '..')), dashboard };
-  });
-}
-
-/** Every panel, rows' nested panels included. */
-function allPanels(d: Dashboard): Panel[] {
-  return d.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
-}
-
-function variableQuery(v: Variable): string | undefined {
-  return typeof v.query === 'string' ? v.query : v.query?.query;
-}
-
-/**
- * A template variable's query as PromQL: what Grafana's Prometheus data source runs for
- * `label_values(expr, label)` is a series look-up, `group by (label) (expr)` selects the same.
- */
-function variablePromQL(v: Variable): string {
-  const q = (variableQuery(v) ?? '').trim();
-  let m = /^label_values\((.+),\s*(\w+)\s*\)$/s.exec(q);
-  if (m) return `group by (${m[2]}) (${m[1]})`;
-  m = /^label_values\(\s*(\w+)\s*\)$/.exec(q);
-  if (m) return `group by (${m[1]}) ({${m[1]}!=""})`;
-  m = /^query_result\((.+)\)$/s.exec(q);
-  if (m) return m[1]!;
-  throw new Error(`variable ${v.name}: query ${JSON.stringify(q)} is not label_values(...) or query_result(...), which this test can run`);
-}
-
-function expressions(d: Dashboard): Expression[] {
-  const out: Expression[] = [];
-  for (const panel of allPanels(d)) {
-    for (const target of panel.targets ?? []) {
-      if (target.expr !== undefined) out.push({ where: `panel "${panel.title}" ${target.refId ?? ''}`.trim(), expr: target.expr, panel, target });
-    }
-  }
-  for (const a of d.annotations?.list ?? []) if (a.expr) out.push({ where: `annotation "${a.name}"`, expr: a.expr });
-  for (const v of d.templating?.list ?? []) if (v.type === 'query') out.push({ where: `variable $${v.name}`, expr: variablePromQL(v) });
-  return out;
-}
-
-/** Names of the variables an expression refers to: $name, ${name}, ${name:format}, [[name]]. */
-const VARIABLE_REF = /\$\{([A-Za-z_]\w*)(?::\w+)?\}|\[\[([A-Za-z_]\w*)\]\]|\$([A-Za-z_]\w*)/g;
-
-function referencedVariables(expr: string): string[] {
-  return [...expr.matchAll(VARIABLE_REF)].map((m) => m[1] ?? m[2] ?? m[3]!);
-}
-
-/** Replaces variables as Grafana does before the query reaches Prometheus. */
-function substitute(expr: string, values: Record<string, string>): string {
-  return expr.replace(VARIABLE_REF, (whole, a?: string, b?: string, c?: string) => {
-    const name = a ?? b ?? c!;
-    const value = BUILTINS[name] ?? values[name];
-    if (value === undefined) throw new Error(`no value for ${whole}`);
-    return value;
-  });
-}
-
-/** A selected value inside a PromQL regex matcher, escaped the way Grafana escapes it. */
-function regexValue(value: string): string {
-  return value.replace(/[\\^$*+?.()|{}[\]]/g, '\\\\$&');
-}
-
-/** The "All" selection of every variable of a dashboard. */
-function allValues(d: Dashboard): Record<string, string> {
-  return Object.fromEntries((d.templating?.list ?? []).map((v) => [v.name, v.allValue ?? '.*']));
-}
-
-interface DatasourcesFile {
-  datasources: Array<{ uid?: string; type?: string; name?: string; jsonData?: { exemplarTraceIdDestinations?: Array<{ name?: string; datasourceUid?: string }> } }>;
-}
-interface ProvidersFile {
-  providers: Array<{ name?: string; folder?: string; folderUid?: string; type?: string; options?: { path?: string } }>;
-}
-
-/** A provisioning file, parsed as YAML; fails naming the file if it is not what Grafana reads. */
-function readYaml<T>(file: string, topKey: string): T {
-  const doc = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown> | null;
-  assert.ok(doc && Array.isArray(doc[topKey]), `${relative(GRAFANA_DIR, file)} has a top-level ${topKey} list`);
-  return doc as T;
-}
-
-/** `uid` of every provisioned data source. */
-function datasourceUids(): string[] {
-  return readYaml<DatasourcesFile>(DATASOURCES_FILE, 'datasources').datasources.map((d) => d.uid ?? '(no uid)');
-}
-
-/** Provisioned data source type by uid, plus Grafana's built-in annotation source. */
-function datasourceTypes(): Map<string, string> {
-  const types = new Map(readYaml<DatasourcesFile>(DATASOURCES_FILE, 'datasources').datasources.map((d) => [d.uid ?? '(no uid)', d.type ?? '(no type)']));
-  types.set('-- Grafana --', 'grafana');
-  return types;
-}
-
-// --- A schema of the dashboard JSON: what Grafana 11.6 needs to load a file and what these
-// --- dashboards rely on. Grafana ignores what it does not know, so a misspelt key or a value of
-// --- the wrong type is silently dropped; this catches it in the file.
-
-type Schema =
-  | 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'any'
-  | { enum: readonly (string | number | boolean | null)[] }
-  | { array: Schema; minItems?: number }
-  | { required?: Record<string, Schema>; optional?: Record<string, Schema> }
-  | { anyOf: Schema[] };
-
-/** Grafana 11.6 core panel types. */
-const PANEL_TYPES = [
-  'row', 'timeseries', 'stat', 'gauge', 'bargauge', 'table', 'state-timeline', 'status-history', 'barchart',
-  'histogram', 'heatmap', 'piechart', 'text', 'logs', 'traces', 'nodeGraph', 'alertlist', 'annolist',
-  'dashlist', 'news', 'xychart', 'trend', 'candlestick', 'canvas', 'geomap', 'flamegraph', 'datagrid',
-] as const;
-/** The Grafana unit ids these dashboards may use (an unknown id is shown as a literal suffix). */
-const UNITS = [
-  'none', 'short', 'percent', 'percentunit', 'ns', 'µs', 'ms', 's', 'm', 'h', 'd', 'dtdurations', 'dtdurationms',
-  'bytes', 'decbytes', 'bits', 'Bps', 'binBps', 'bps', 'KBs', 'MBs', 'reqps', 'rps', 'ops', 'wps', 'rpm', 'cps', 'iops',
-  'dateTimeAsIso', 'dateTimeFromNow', 'bool', 'bool_yes_no', 'bool_on_off',
-] as const;
-
-const DATASOURCE_REF: Schema = { required: { type: 'string', uid: 'string' } };
-const GRID_POS: Schema = { required: { x: 'integer', y: 'integer', w: 'integer', h: 'integer' } };
-const TARGET: Schema = {
-  required: { refId: 'string' },
-  optional: {
-    expr: 'string', legendFormat: 'string', instant: 'boolean', range: 'boolean', exemplar: 'boolean', hide: 'boolean',
-    format: { enum: ['time_series', 'table', 'heatmap'] }, interval: 'string', intervalFactor: 'integer', datasource: DATASOURCE_REF,
-  },
-};
-const PANEL_FIELDS: Record<string, Schema> = {
-  id: 'integer', type: { enum: PANEL_TYPES }, title: 'string', gridPos: GRID_POS,
-};
-const PANEL_OPTIONAL: Record<string, Schema> = {
-  description: 'string', datasource: DATASOURCE_REF, targets: { array: TARGET, minItems: 1 }, collapsed: 'boolean', transparent: 'boolean',
-  interval: 'string', maxDataPoints: 'integer', options: 'object', transformations: { array: { required: { id: 'string' }, optional: { options: 'object' } } },
-  fieldConfig: { required: { defaults: { optional: { unit: { enum: UNITS }, min: 'number', max: 'number', decimals: 'integer', custom: 'object', color: 'object', thresholds: 'object', mappings: 'any', displayName: 'string', links: 'any' } }, overrides: { array: 'object' } } },
-  links: { array: 'object' },
-};
-const PANEL: Schema = { required: PANEL_FIELDS, optional: { ...PANEL_OPTIONAL, panels: { array: { required: PANEL_FIELDS, optional: PANEL_OPTIONAL } } } };
-const VARIABLE: Schema = {
-  required: { name: 'string', type: { enum: ['query', 'custom', 'constant', 'interval', 'datasource', 'textbox', 'adhoc'] } },
-  optional: {
-    label: 'string', query: { anyOf: ['string', 'object'] }, definition: 'string', datasource: DATASOURCE_REF, refresh: { enum: [0, 1, 2] },
-    sort: { enum: [0, 1, 2, 3, 4, 5, 6, 7, 8] }, includeAll: 'boolean', multi: 'boolean', allValue: 'string', regex: 'string',
-    hide: { enum: [0, 1, 2] }, current: { optional: { selected: 'boolean', text: { anyOf: ['string', { array: 'string' }] }, value: { anyOf: ['string', { array: 'string' }] } } },
-    options: { array: 'object' },
-  },
-};
-const ANNOTATION: Schema = {
-  required: { name: 'string', datasource: DATASOURCE_REF, enable: 'boolean' },
-  optional: {
-    builtIn: 'integer', hide: 'boolean', iconColor: 'string', type: 'string', expr: 'string', step: 'string',
-    titleFormat: 'string', textFormat: 'string', tagKeys: 'string', useValueForTime: 'boolean',
-  },
-};
-const DASHBOARD_SCHEMA: Schema = {
-  required: {
-    uid: 'string', title: 'string', schemaVersion: 'integer', tags: { array: 'string', minItems: 1 },
-    time: { required: { from: 'string', to: 'string' } }, panels: { array: PANEL, minItems: 1 },
-    annotations: { required: { list: { array: ANNOTATION } } },
-  },
-  optional: {
-    id: { enum: [null] }, description: 'string', version: 'integer', editable: 'boolean', graphTooltip: { enum: [0, 1, 2] },
-    refresh: { anyOf: ['string', { enum: [false] }] }, timezone: 'string', fiscalYearStartMonth: 'integer', liveNow: 'boolean', weekStart: 'string',
-    links: { array: { required: { title: 'string', type: { enum: ['dashboards', 'link'] } }, optional: { tags: { array: 'string' }, url: 'string', asDropdown: 'boolean', includeVars: 'boolean', keepTime: 'boolean', targetBlank: 'boolean', icon: 'string', tooltip: 'string' } } },
-    templating: { required: { list: { array: VARIABLE } } },
-    timepicker: 'object',
-  },
-};
-
-/** Problems of `value` against `schema`, each with its JSON path. Unknown keys are reported too. */
-function validate(value: unknown, schema: Schema, path: string): string[] {
-  const type = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-  if (schema === 'any') return [];
-  if (schema === 'integer') return Number.isInteger(value) ? [] : [`${path}: ${JSON.stringify(value)} is not an integer`];
-  if (typeof schema === 'string') {
-    return type(value) === schema ? [] : [`${path}: ${type(value)} where a ${schema} belongs`];
-  }
-  if ('enum' in schema) return schema.enum.includes(value as never) ? [] : [`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`];
-  if ('anyOf' in schema) {
-    const each = schema.anyOf.map((s) => validate(value, s, path));
-    return each.some((e) => !e.length) ? [] : each[0]!;
-  }
-  if ('array' in schema) {
-    if (!Array.isArray(value)) return [`${path}: ${type(value)} where an array belongs`];
-    const short = value.length < (schema.minItems ?? 0) ? [`${path}: fewer than ${schema.minItems} items`] : [];
-    return [...short, ...value.flatMap((v, i) => validate(v, schema.array, `${path}[${i}]`))];
-  }
-  if (type(value) !== 'object') return [`${path}: ${type(value)} where an object belongs`];
-  const obj = value as Record<string, unknown>;
-  const known = { ...schema.optional, ...schema.required };
-  return [
-    ...Object.keys(schema.required ?? {}).filter((k) => !(k in obj)).map((k) => `${path}.${k}: missing`),
-    ...Object.entries(obj).flatMap(([k, v]) => (k in known ? validate(v, known[k]!, `${path}.${k}`) : [`${path}.${k}: unknown key`])),
-  ];
-}
-
-/** The exemplar label the Prometheus data source turns into a link to the Jaeger data source. */
-function exemplarTraceIdLabel(): string {
-  const prometheus = readYaml<DatasourcesFile>(DATASOURCES_FILE, 'datasources').datasources.find((d) => d.type === 'prometheus');
-  const link = prometheus?.jsonData?.exemplarTraceIdDestinations?.find((e) => e.datasourceUid === 'jaeger');
-  assert.ok(link?.name, 'datasources.yaml links an exemplar label of the Prometheus data source to datasourceUid: jaeger');
-  return link.name;
-}
-
-describe('Grafana dashboard files', () => {
-  const files = loadDashboards();
-
-  it('are found, parse, and are schemaVersion 39 with unique uids and titles', () => {
-    assert.ok(files.length >= 4, `expected the four dashboards, found ${files.map((f) => f.file).join(', ')}`);
-    for (const { file, dashboard } of files) {
-      assert.equal(dashboard.schemaVersion, 39, `${file}: schemaVersion`);
-      assert.match(dashboard.uid ?? '', /^[\w-]{1,40}$/, `${file}: uid`);
-      assert.ok(dashboard.title, `${file}: title`);
-    }
-    const uids = files.map((f) => f.dashboard.uid);
-    assert.equal(new Set(uids).size, uids.length, `dashboard uids are unique: ${uids.join(', ')}`);
-    const titles = files.map((f) => f.dashboard.title);
-    assert.equal(new Set(titles).size, titles.length, `dashboard titles are unique: ${titles.join(', ')}`);
-  });
-
-  it('follow the dashboard schema: required fields, types, known panel types and units, no unknown keys', () => {
-    const problems = files.flatMap(({ file, dashboard }) => validate(dashboard, DASHBOARD_SCHEMA, file));
-    assert.deepEqual(problems, [], 'dashboard JSON against the schema of this test');
-    for (const { file, dashboard } of files) {
-      for (const p of allPanels(dashboard)) {
-        const where = `${file}: panel "${p.title}"`;
-        if (p.type === 'row') {
-          assert.ok(!p.targets && !p.datasource, `${where}: a row has no data source or targets`);
-          // An open row lists no panels (they follow it on the grid); a collapsed one holds them.
-          if (!p.collapsed) assert.deepEqual(p.panels ?? [], [], `${where}: an open row keeps its panels on the grid, not inside it`);
-        } else {
-          assert.equal(p.panels, undefined, `${where}: only rows hold panels`);
-          assert.ok(p.datasource && p.targets?.length, `${where}: a data source and targets`);
-          const refIds = p.targets!.map((t) => t.refId);
-          assert.equal(new Set(refIds).size, refIds.length, `${where}: unique refIds ${refIds.join(', ')}`);
-        }
-      }
-      const vars = (dashboard.templating?.list ?? []).map((v) => v.name);
-      assert.equal(new Set(vars).size, vars.length, `${file}: unique variable names`);
-      for (const v of vars) assert.ok(!(v in BUILTINS) && /^[A-Za-z_]\w*$/.test(v), `${file}: variable name ${v}`);
-      // The README promises that every dashboard links to the others by tag.
-      assert.ok(dashboard.tags?.includes('shopfloor'), `${file}: tag shopfloor`);
-      assert.ok(dashboard.links?.some((l) => l.type === 'dashboards' && l.tags?.includes('shopfloor')), `${file}: a dashboards link by tag shopfloor`);
-    }
-  });
-
-  it('refer to data sources by a provisioned uid of the right type everywhere: panels, targets, annotations, variables', () => {
-    const types = datasourceTypes();
-    for (const { file, dashboard } of files) {
-      const refs: [string, DatasourceRef | undefined][] = [
-        ...allPanels(dashboard).filter((p) => p.type !== 'row').flatMap((p): [string, DatasourceRef | undefined][] => [
-          [`panel "${p.title}"`, p.datasource],
-          ...(p.targets ?? []).filter((t) => t.datasource).map((t): [string, DatasourceRef | undefined] => [`panel "${p.title}" target ${t.refId}`, t.datasource]),
-        ]),
-        ...(dashboard.annotations?.list ?? []).map((a): [string, DatasourceRef | undefined] => [`annotation "${a.name}"`, a.datasource]),
-        ...(dashboard.templating?.list ?? []).filter((v) => v.type === 'query').map((v): [string, DatasourceRef | undefined] => [`variable $${v.name}`, v.datasource]),
-      ];
-      for (const [where, ref] of refs) {
-        assert.ok(ref?.uid && types.has(ref.uid), `${file}: ${where} refers to data source ${JSON.stringify(ref)}, provisioned are ${[...types.keys()].join(', ')}`);
-        assert.equal(ref.type, types.get(ref.uid), `${file}: ${where}: data source ${ref.uid} is provisioned with type ${types.get(ref.uid)}`);
-      }
-      // A Prometheus annotation needs an expression; the built-in one is Grafana's own.
-      for (const a of dashboard.annotations?.list ?? []) {
-        if (a.datasource?.type === 'prometheus') assert.ok(a.expr?.trim(), `${file}: annotation "${a.name}" has an expr`);
-        else assert.equal(a.builtIn, 1, `${file}: annotation "${a.name}" from ${a.datasource?.uid} is the built-in one`);
-      }
-    }
-  });
-
-  it('have unique panel ids and panels that fit the 24-column grid without overlapping', () => {
-    for (const { file, dashboard } of files) {
-      const panels = allPanels(dashboard);
-      const ids = panels.map((p) => p.id);
-      const dup = ids.filter((id, i) => ids.indexOf(id) !== i);
-      assert.deepEqual(dup, [], `${file}: duplicate panel ids`);
-      assert.ok(ids.every((id) => Number.isInteger(id) && id > 0), `${file}: panel ids are positive integers`);
-      for (const p of panels) {
-        const g = p.gridPos;
-        assert.ok(g && g.x >= 0 && g.w > 0 && g.x + g.w <= 24 && g.h > 0, `${file}: panel "${p.title}" gridPos ${JSON.stringify(g)}`);
-      }
-      for (const [i, a] of panels.entries()) {
-        for (const b of panels.slice(i + 1)) {
-          const overlap = a.gridPos.x < b.gridPos.x + b.gridPos.w && b.gridPos.x < a.gridPos.x + a.gridPos.w &&
-            a.gridPos.y < b.gridPos.y + b.gridPos.h && b.gridPos.y < a.gridPos.y + a.gridPos.h;
-          assert.ok(!overlap, `${file}: panels "${a.title}" and "${b.title}" overlap`);
-        }
-      }
-    }
-  });
-
-  it('query only provisioned data sources, with an expression in every target', () => {
-    const uids = datasourceUids();
-    assert.ok(uids.includes('prometheus') && uids.includes('jaeger'), `datasources.yaml declares prometheus and jaeger: ${uids.join(', ')}`);
-    for (const { file, dashboard } of files) {
-      for (const p of allPanels(dashboard)) {
-        if (p.type === 'row') continue;
-        assert.ok(p.datasource?.uid && uids.includes(p.datasource.uid), `${file}: panel "${p.title}" data source ${JSON.stringify(p.datasource)}`);
-        assert.ok(p.targets?.length, `${file}: panel "${p.title}" has targets`);
-        for (const t of p.targets!) {
-          const uid = t.datasource?.uid ?? p.datasource.uid;
-          assert.ok(uids.includes(uid), `${file}: panel "${p.title}" target ${t.refId} data source ${uid}`);
-          if (uid === 'prometheus') assert.ok(t.expr?.trim(), `${file}: panel "${p.title}" target ${t.refId} has an expr`);
-        }
-      }
-    }
-  });
-
-  it('use only variables they define, and multi-value ones only in regex matchers', () => {
-    for (const { file, dashboard } of files) {
-      const vars = new Map((dashboard.templating?.list ?? []).map((v) => [v.name, v]));
-      for (const { where, expr } of expressions(dashboard)) {
-        for (const name of referencedVariables(expr)) {
-          assert.ok(name in BUILTINS || vars.has(name), `${file}: ${where} uses undefined variable $${name}`);
-        }
-        // Grafana sends a multi-value or "All" selection as a regex (a|b, .*): with = it matches nothing.
-        for (const m of expr.matchAll(/(\w+)\s*(=|!=)\s*"\$\{?(\w+)/g)) {
-          const v = vars.get(m[3]!);
-          if (v && (v.multi || v.includeAll)) assert.fail(`${file}: ${where} compares ${m[1]} ${m[2]} $${m[3]}; use =~ for a multi-value variable`);
-        }
-      }
-    }
-  });
-
-  it('are all provisioned: every folder has a provider, every provider a folder with dashboards', () => {
-    const providers = readYaml<ProvidersFile>(PROVIDERS_FILE, 'providers').providers;
-    for (const p of providers) {
-      assert.equal(p.type, 'file', `provider ${p.name}: type file`);
-      assert.ok(p.options?.path && p.folder && p.folderUid, `provider ${p.name} has options.path, folder and folderUid: ${JSON.stringify(p)}`);
-    }
-    const paths = providers.map((p) => p.options!.path!);
-    const folderUids = providers.map((p) => p.folderUid!);
-    const folders = providers.map((p) => p.folder!);
-    assert.equal(new Set(folders).size, folders.length, `folder names are unique: ${folders.join(', ')}`);
-    for (const p of paths) {
-      assert.ok(p.startsWith(`${CONTAINER_DASHBOARDS_DIR}/`), `provider path ${p} is under the mounted ${CONTAINER_DASHBOARDS_DIR}`);
-      const dir = p.slice(CONTAINER_DASHBOARDS_DIR.length + 1);
-      assert.ok(files.some((f) => f.dir === dir), `provider path ${p}: compose/grafana/dashboards/${dir} has no dashboard`);
-    }
-    for (const f of files) {
-      assert.ok(paths.includes(`${CONTAINER_DASHBOARDS_DIR}/${f.dir}`), `${f.file}: no provider reads ${f.dir}/`);
-    }
-    // Folders and dashboards share one uid space in Grafana.
-    const dashboardUids = files.map((f) => f.dashboard.uid);
-    assert.deepEqual(folderUids.filter((u) => dashboardUids.includes(u)), [], 'folder uids differ from dashboard uids');
-    assert.equal(new Set(folderUids).size, folderUids.length, 'folder uids are unique');
-  });
-
-  it('can all be run: every expression is a variable query this test understands', () => {
-    for (const { dashboard } of files) assert.ok(expressions(dashboard).length > 0);
-  });
-
-  it('list with a fault or a reason only queries that exist, each once (the live check runs every other query)', () => {
-    const all = queries(files);
-    for (const entry of [...LIT_BY_FAULT, ...NOT_CHECKED]) {
-      const hit = all.filter((q) => matches(entry, q));
-      assert.ok(hit.length, `listed ${JSON.stringify(entry)} matches no query of the dashboards`);
-      for (const r of entry.refIds ?? []) assert.ok(hit.some((q) => q.refId === r), `listed ${entry.panel} has no target ${r}`);
-    }
-    for (const q of all) {
-      const n = [...LIT_BY_FAULT, ...NOT_CHECKED].filter((e) => matches(e, q)).length;
-      assert.ok(n <= 1, `${q.key} is listed ${n} times`);
-    }
-    for (const e of LIT_BY_FAULT) assert.ok(e.fault in FAULTS, `${e.panel}: fault ${e.fault}`);
-  });
-});
 
 /** The panel whose target has exemplars (a dot opens its trace in Jaeger). */
 const EXEMPLAR_PANEL_PREFIX = 'p99 latency with exemplars';
-
-// --- Against the running stack -----------------------------------------------------------------
 
 /** One Prometheus query of a dashboard: a panel target or an annotation. */
 interface Query {
@@ -751,6 +325,25 @@ class PgLockFault {
     await Promise.all(this.clients.map((c) => c.end().catch(() => undefined)));
   }
 }
+
+// Needs no stack: the lists above must name queries of the dashboards before a stack is started for them.
+describe('Grafana dashboard queries: the lists of the live check', () => {
+  const files = loadDashboards();
+
+  it('list with a fault or a reason only queries that exist, each once (the live check runs every other query)', () => {
+    const all = queries(files);
+    for (const entry of [...LIT_BY_FAULT, ...NOT_CHECKED]) {
+      const hit = all.filter((q) => matches(entry, q));
+      assert.ok(hit.length, `listed ${JSON.stringify(entry)} matches no query of the dashboards`);
+      for (const r of entry.refIds ?? []) assert.ok(hit.some((q) => q.refId === r), `listed ${entry.panel} has no target ${r}`);
+    }
+    for (const q of all) {
+      const n = [...LIT_BY_FAULT, ...NOT_CHECKED].filter((e) => matches(e, q)).length;
+      assert.ok(n <= 1, `${q.key} is listed ${n} times`);
+    }
+    for (const e of LIT_BY_FAULT) assert.ok(e.fault in FAULTS, `${e.panel}: fault ${e.fault}`);
+  });
+});
 
 describe('Grafana dashboard queries against the running stack', () => {
   const files = loadDashboards();
