@@ -18,6 +18,9 @@ export interface Signal {
 export const TRACES: Signal = { path: '/v1/traces', items: 'spans', exporter: 'otlp_grpc/jaeger' };
 export const LOGS: Signal = { path: '/v1/logs', items: 'log_records', exporter: 'otlp_http/victorialogs' };
 
+/** The shipped memory_limiter's limit (otel-collector/config.yaml). */
+export const MEMORY_LIMITER_MIB = 512;
+
 const OTLP = `http://${LOOPBACK}:${ports.collectorOtlpHttp}`;
 const TELEMETRY = `http://${LOOPBACK}:${ports.collectorTelemetry}/metrics`;
 

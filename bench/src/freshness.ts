@@ -8,6 +8,10 @@ import { LOOPBACK, ports } from '@shopfloor/native-stack';
 import { ORDER_BODY } from './load';
 import { sleep } from './procs';
 
+/** Shipped intervals (otel-collector/config.yaml, compose/prometheus/prometheus.yml). */
+export const SPAN_METRICS_FLUSH_S = 5;
+export const SPAN_METRICS_SCRAPE_S = 5;
+
 const JAEGER = `http://${LOOPBACK}:${ports.jaegerQuery}`;
 const PROMETHEUS = `http://${LOOPBACK}:${ports.prometheus}`;
 

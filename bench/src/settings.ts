@@ -73,7 +73,3 @@ export const QUICK: Settings = {
   watchdogOpenOrders: 200,
   watchdogCostChecks: 3,
 };
-
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
-  return env.BENCH_QUICK === '1' ? QUICK : DEFAULTS;
-}

@@ -9,6 +9,7 @@ import {
   renderTable,
   round,
   summarize,
+  upperMedian,
   type Measurement,
 } from './stats';
 import { checkTargets, throughputLoss } from './targets';
@@ -30,6 +31,15 @@ describe('summarize', () => {
   it('relative spread is (max - min) / median', () => {
     assert.equal(relativeSpread({ median: 10, min: 8, max: 13, runs: 3 }), 0.5);
     assert.equal(relativeSpread({ median: 0, min: 0, max: 0, runs: 1 }), 0);
+  });
+});
+
+describe('upperMedian', () => {
+  it('the upper of the two middle finite samples, NaN without any', () => {
+    assert.equal(upperMedian([3, 1, 2]), 2);
+    assert.equal(upperMedian([4, 1, 3, 2]), 3);
+    assert.equal(upperMedian([NaN, 7, Infinity]), 7);
+    assert.ok(Number.isNaN(upperMedian([NaN])));
   });
 });
 

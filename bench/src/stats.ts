@@ -132,6 +132,15 @@ export function renderRatios(rows: readonly RatioRow[]): string {
   );
 }
 
+/**
+ * For progress lines only: the upper of the two middle values of the finite samples (NaN when
+ * there are none). The recorded figures use `summarize`.
+ */
+export function upperMedian(xs: readonly number[]): number {
+  const ok = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return ok.length ? ok[ok.length >> 1]! : NaN;
+}
+
 /** Values in an interleaved schedule: round-robin over the variants, `rounds` times (A B C A B C …). */
 export function interleave<T>(variants: readonly T[], rounds: number): T[] {
   const out: T[] = [];

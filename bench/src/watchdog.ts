@@ -13,6 +13,7 @@ import { orderWatchdog, randomOrder, repoRoot, type NativeStack } from '@shopflo
 import { parsePrometheusText } from './promtext';
 import { cpuMsOf, isRunning, memoryOf, sleep, spawnTracked, stopChild } from './procs';
 import { probe } from './service';
+import { upperMedian } from './stats';
 
 /** Deadlines and the check interval of the shipped journey are divided by this. */
 export const WATCHDOG_SCALE = 6;
@@ -119,7 +120,7 @@ export async function watchdogPhase(
     });
     const detectionS = flagged.map((s) => (s.flag!.flaggedAt - s.acceptedAt) / 1000);
     const reasons = [...new Set(flagged.map((s) => s.flag!.reason))];
-    log(`  flagged ${flagged.length} (${reasons.join(', ')}): detection median ${median(detectionS).toFixed(2)} s, max ${Math.max(...detectionS).toFixed(2)} s`);
+    log(`  flagged ${flagged.length} (${reasons.join(', ')}): detection median ${upperMedian(detectionS).toFixed(2)} s, max ${Math.max(...detectionS).toFixed(2)} s`);
 
     // Cost: pile up open orders, let the watchdog flag them, then measure steady checks.
     const more = Math.max(0, opts.openOrders - faulty.size);
@@ -161,8 +162,8 @@ export async function watchdogPhase(
     }
     const per1000 = (x: number, open: number) => (x * 1000) / open;
     log(
-      `  ${checks[0]?.open} open: per check ${median(checks.map((c) => c.cpuMs)).toFixed(1)} ms CPU, ${median(checks.map((c) => c.dbMs)).toFixed(1)} ms DB, ` +
-        `${median(checks.map((c) => c.durationMs)).toFixed(1)} ms long; per 1,000 open: ${median(checks.map((c) => per1000(c.cpuMs, c.open))).toFixed(1)} ms CPU, ${median(checks.map((c) => per1000(c.dbMs, c.open))).toFixed(1)} ms DB`,
+      `  ${checks[0]?.open} open: per check ${upperMedian(checks.map((c) => c.cpuMs)).toFixed(1)} ms CPU, ${upperMedian(checks.map((c) => c.dbMs)).toFixed(1)} ms DB, ` +
+        `${upperMedian(checks.map((c) => c.durationMs)).toFixed(1)} ms long; per 1,000 open: ${upperMedian(checks.map((c) => per1000(c.cpuMs, c.open))).toFixed(1)} ms CPU, ${upperMedian(checks.map((c) => per1000(c.dbMs, c.open))).toFixed(1)} ms DB`,
     );
     return {
       scale: WATCHDOG_SCALE,
@@ -178,9 +179,4 @@ export async function watchdogPhase(
     logFile.end();
     await stack.startComponent('crm-api');
   }
-}
-
-function median(xs: number[]): number {
-  const ok = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return ok.length ? ok[ok.length >> 1]! : NaN;
 }
