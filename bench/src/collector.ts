@@ -4,7 +4,7 @@
  * refuses or drops; its RSS meanwhile. Read from its own telemetry on :8888.
  */
 import * as http from 'node:http';
-import { LOOPBACK, ports } from '@shopfloor/native-stack';
+import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports } from '@shopfloor/native-stack';
 import { CONTENT_TYPE, type OtlpPayload } from './otlp-payload';
 import { parsePrometheusText, sumOf, type Sample } from './promtext';
 import { sleep } from './procs';
@@ -21,7 +21,7 @@ export const LOGS: Signal = { path: '/v1/logs', items: 'log_records', exporter: 
 /** The shipped memory_limiter's limit (otel-collector/config.yaml). */
 export const MEMORY_LIMITER_MIB = 512;
 
-const OTLP = `http://${LOOPBACK}:${ports.collectorOtlpHttp}`;
+const OTLP = COLLECTOR_OTLP_HTTP_URL;
 const TELEMETRY = `http://${LOOPBACK}:${ports.collectorTelemetry}/metrics`;
 
 /** The Collector's own counters at one moment. */

@@ -2,7 +2,7 @@
  * Phase 1, start-up: node on an empty script (wall time, peak RSS), then shop-api until its
  * first answer (and its RSS then), every variant interleaved.
  */
-import { LOOPBACK, ports } from '@shopfloor/native-stack';
+import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports } from '@shopfloor/native-stack';
 import type { RunContext } from '../context';
 import { sleep } from '../procs';
 import { ShopApi } from '../service';
@@ -19,7 +19,7 @@ async function emptyScript({ settings: s, log, figures }: RunContext): Promise<v
   const env = cleanEnv({
     ...COMMON_OTEL_ENV,
     OTEL_SERVICE_NAME: 'bench-empty-script',
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://${LOOPBACK}:${ports.collectorOtlpHttp}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: COLLECTOR_OTLP_HTTP_URL,
     OTEL_EXPORTER_PROMETHEUS_HOST: LOOPBACK,
     OTEL_EXPORTER_PROMETHEUS_PORT: String(ports.shopApiMetrics),
   });
