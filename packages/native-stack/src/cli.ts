@@ -5,13 +5,61 @@ import { NativeStack } from './stack';
 
 const log = (line: string) => process.stdout.write(`[shopfloor] ${line}\n`);
 
+/** How often the stack checks that the process that started it (npm, a shell) is still there. */
+const PARENT_POLL_MS = 500;
+
 async function start(): Promise<void> {
   const t0 = Date.now();
+  // A reader that went away (npm killed, a closed pipe) must not crash the shutdown with EPIPE.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+
+  const aborted = new AbortController();
+  let stack: NativeStack | undefined;
+  let generator: OrderGenerator | undefined;
+  let stopping = false;
+  const stopAndExit = async (running: NativeStack) => {
+    await running.stop();
+    log('stopped');
+    process.exit(0);
+  };
+  const shutdown = (why: string) => {
+    if (stopping) {
+      // The stop under way goes on (SIGKILL for what ignores its signal 10 s); exiting now would strand the rest.
+      log(`${why}: already stopping, please wait`);
+      return;
+    }
+    stopping = true;
+    clearInterval(parentWatch);
+    generator?.stop();
+    log(`${why}: stopping${generator ? ` (${generator.sent} orders sent)` : ''} ...`);
+    // Still starting: the start stops what it started and rejects (handled below).
+    if (stack) void stopAndExit(stack);
+    else aborted.abort();
+  };
+  // `npm start` runs us under `sh -c`. npm passes SIGTERM to that shell, which dies without passing
+  // it on; npm passes SIGINT too, and the shell waits for us. A service manager may also kill just
+  // its main process. In each case our parent goes away: we are re-parented, and stop.
+  const parent = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (process.ppid !== parent) shutdown(`the parent process ${parent} is gone`);
+  }, PARENT_POLL_MS);
+  // Installed before the start: a signal while starting stops what is up so far.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+
   log('starting PostgreSQL, RabbitMQ, MinIO, Redis, MariaDB, VictoriaLogs, Jaeger, Prometheus, Alertmanager, exporters, the Collector, the three services and the order watchdog ...');
-  const stack = await NativeStack.start({ profile: 'dev', log });
+  try {
+    stack = await NativeStack.start({ profile: 'dev', log, signal: aborted.signal });
+  } catch (err) {
+    if (!stopping) throw err;
+    log('stopped');
+    process.exit(0);
+  }
+  // Asked to stop just as the start finished (after its last look at the abort signal).
+  if (stopping) return stopAndExit(stack);
   const e = stack.endpoints;
   const interval = Number(process.env.ORDER_INTERVAL_MS ?? 2000);
-  const generator = new OrderGenerator(e.shopApi, interval, log);
+  generator = new OrderGenerator(e.shopApi, interval, log);
   generator.start();
   log(`all healthy in ${((Date.now() - t0) / 1000).toFixed(1)} s; logs in ${stack.logDir}`);
   process.stdout.write(
@@ -35,19 +83,6 @@ async function start(): Promise<void> {
       '',
     ].join('\n'),
   );
-
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    generator.stop();
-    log(`stopping (${generator.sent} orders sent) ...`);
-    await stack.stop();
-    log('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
 }
 
 const [command] = process.argv.slice(2);

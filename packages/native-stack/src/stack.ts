@@ -1,7 +1,8 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { alertmanager, alertWebhook, type AlertTiming } from './components/alertmanager';
 import { collector } from './components/collector';
+import { epmd, EPMD_PORT } from './components/epmd';
 import { nodeExporter, postgresExporter } from './components/exporters';
 import { jaeger } from './components/jaeger';
 import { minio } from './components/minio';
@@ -16,6 +17,8 @@ import { orderWatchdog, orderWatchdogUrl } from './components/order-watchdog';
 import { readTools, repoRoot } from './paths';
 import { LOOPBACK, ports } from './ports';
 import { claimStateDir } from './state-lock';
+import { tcpOpen } from './health';
+import { describeLeftovers, parseStat, STACK_MARKER, stopLeftovers, writeProcessRecord, type RecordedProcess } from './processes';
 import { DEFAULT_BACKOFF } from './backoff';
 import { ManagedProcess, type CrashReport } from './supervisor';
 import type { ComponentSpec, ServiceName, StackEndpoints } from './types';
@@ -32,6 +35,11 @@ export interface StackOptions {
   /** Alerting for tests: where notifications go and how fast; the rule files stay the shipped ones. */
   alerting?: AlertingOptions;
   log?: (line: string) => void;
+  /**
+   * Aborts the start (e.g. Ctrl-C while it is still starting): what was started is stopped, then
+   * start() rejects.
+   */
+  signal?: AbortSignal;
   /**
    * A component that was healthy exited without being stopped: where the report goes (default:
    * one line naming it and its exit code or signal, then its log tail, on stderr).
@@ -54,6 +62,8 @@ export interface AlertingOptions {
 
 /** Start-up waves: each wave starts in parallel once the one before is healthy. */
 const WAVES: string[][] = [
+  // RabbitMQ's port mapper first, so RabbitMQ's Erlang VM finds it and starts no daemon of its own.
+  ['epmd'],
   ['postgres', 'rabbitmq', 'minio', 'redis', 'mariadb', 'victorialogs'],
   ['jaeger', 'prometheus', 'otel-collector', 'alertmanager', 'alert-webhook', 'node-exporter', 'postgres-exporter'],
   serviceNames,
@@ -84,6 +94,9 @@ export const RESTARTED_ON_CRASH: readonly string[] = [
 export class NativeStack {
   private readonly procs = new Map<string, ManagedProcess>();
   private release: () => void = () => {};
+  private stopped?: Promise<void>;
+  /** What runs now, per component, as written to `<stateDir>/processes.json` for the next start. */
+  private readonly record = new Map<string, RecordedProcess>();
   readonly stateDir: string;
   readonly logDir: string;
 
@@ -95,11 +108,28 @@ export class NativeStack {
   static async start(opts: StackOptions = {}): Promise<NativeStack> {
     const stack = new NativeStack(opts);
     mkdirSync(join(repoRoot, '.run'), { recursive: true });
-    stack.release = claimStateDir(`${stack.stateDir}.lock`, opts.profile ?? 'dev');
+    const profile = opts.profile ?? 'dev';
+    const log = opts.log ?? ((line: string) => process.stderr.write(`[shopfloor] ${line}\n`));
+    stack.release = claimStateDir(`${stack.stateDir}.lock`, profile);
+    // The lock was free, so whatever the record or the marker still finds was left by a stack that
+    // did not stop cleanly (killed with SIGKILL, a crashed machine's namespace, ...).
+    try {
+      const leftovers = await stopLeftovers(stack.stateDir);
+      if (leftovers.length > 0) {
+        log(`stopped what an earlier run of the "${profile}" stack left running: ${describeLeftovers(leftovers)}`);
+      }
+    } catch (err) {
+      stack.release();
+      throw err;
+    }
+    // An epmd that answers already is someone else's (another RabbitMQ): used, and left running.
+    const ownEpmd = !(await tcpOpen(EPMD_PORT));
+    if (!ownEpmd) log(`epmd already listens on ${EPMD_PORT}: RabbitMQ registers with it; the stack neither starts nor stops it`);
     if (opts.fresh) rmSync(stack.stateDir, { recursive: true, force: true });
     mkdirSync(stack.logDir, { recursive: true });
     const tools = readTools();
     const specs: ComponentSpec[] = [
+      ...(ownEpmd ? [epmd()] : []),
       postgres(stack.stateDir),
       rabbitmq(stack.stateDir),
       minio(tools.minio, stack.stateDir),
@@ -119,13 +149,20 @@ export class NativeStack {
       orderWatchdog(stack.stateDir, opts.watchdogEnv),
     ];
     for (const spec of specs) stack.procs.set(spec.name, stack.manage(spec));
+    // Stopping kills what is starting, so the wave under way fails fast instead of finishing.
+    const abort = () => void stack.stop();
+    opts.signal?.addEventListener('abort', abort, { once: true });
     try {
       for (const wave of WAVES) {
+        if (opts.signal?.aborted) break;
         await Promise.all(wave.filter((name) => stack.procs.has(name)).map((name) => stack.startComponent(name)));
       }
+      if (opts.signal?.aborted) throw new Error('the start was aborted');
     } catch (err) {
       await stack.stop();
-      throw err;
+      throw opts.signal?.aborted ? new Error('the start was aborted') : err;
+    } finally {
+      opts.signal?.removeEventListener('abort', abort);
     }
     return stack;
   }
@@ -154,11 +191,26 @@ export class NativeStack {
 
   /** A supervised process for `spec`: crashes reported, and restarted where that is safe. */
   private manage(spec: ComponentSpec): ManagedProcess {
-    return new ManagedProcess(spec, this.logDir, {
+    // The marker is inherited by everything the component starts: a later start finds leftovers by it.
+    return new ManagedProcess({ ...spec, env: { ...spec.env, [STACK_MARKER]: this.stateDir } }, this.logDir, {
       restart: RESTARTED_ON_CRASH.includes(spec.name) ? DEFAULT_BACKOFF : undefined,
       onCrash: this.opts.onCrash,
       onRestarted: (name, attempt) => this.opts.log?.(`${name} is up again (restart ${attempt})`),
+      onSpawn: (name, pid) => this.recordSpawn(name, pid),
     });
+  }
+
+  /** Records a spawned component's pid and start time, so a start after a SIGKILL of this process can stop it. */
+  private recordSpawn(component: string, pid: number): void {
+    let startTime = Number.NaN;
+    try {
+      startTime = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.startTime ?? Number.NaN;
+    } catch {
+      // exited already: nothing to find later either
+    }
+    if (Number.isNaN(startTime)) return;
+    this.record.set(component, { component, pid, startTime });
+    writeProcessRecord(this.stateDir, [...this.record.values()]);
   }
 
   get components(): string[] {
@@ -198,11 +250,17 @@ export class NativeStack {
     this.opts.log?.(`${name} stopped`);
   }
 
-  /** Stops everything, newest wave first, so services flush their spans to a live Collector. */
-  async stop(): Promise<void> {
-    for (const wave of [...WAVES].reverse()) {
-      await Promise.all(wave.map((name) => this.procs.get(name)?.stop()));
-    }
-    this.release();
+  /**
+   * Stops everything, newest wave first, so services flush their spans to a live Collector. A
+   * second call (a second Ctrl-C) waits for the first instead of starting over.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      for (const wave of [...WAVES].reverse()) {
+        await Promise.all(wave.map((name) => this.procs.get(name)?.stop()));
+      }
+      this.release();
+    })();
+    return this.stopped;
   }
 }

@@ -31,6 +31,8 @@ export interface SuperviseOptions {
   onRestarted?: (component: string, attempt: number) => void;
   /** A restart after a crash failed; another one follows after `retryInMs`. */
   onRestartFailed?: (component: string, error: Error, retryInMs: number) => void;
+  /** A child was spawned (every start and restart): its pid, which is also its process group. */
+  onSpawn?: (component: string, pid: number) => void;
 }
 
 const TAIL_LINES = 15;
@@ -117,6 +119,7 @@ export class ManagedProcess {
     });
     this.child = child;
     this.healthySince = undefined;
+    if (child.pid !== undefined) this.supervise.onSpawn?.(spec.name, child.pid);
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
     const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
