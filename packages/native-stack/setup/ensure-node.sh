@@ -11,12 +11,11 @@
 set -euo pipefail
 
 version="${1:?usage: ensure-node.sh <version>}"
-cache_dir="${SHOPFLOOR_CACHE_DIR:-$HOME/.cache/shopfloor}"
-dest="$cache_dir/node-$version"
+LOG_PREFIX=node
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+dest="$CACHE_DIR/node-$version"
 node_bin="$dest/bin/node"
-
-log() { printf '[node] %s\n' "$*" >&2; }
-die() { printf '[node] ERROR: %s\n' "$*" >&2; exit 1; }
 
 if [[ -x "$node_bin" ]] && [[ "$("$node_bin" --version 2>/dev/null)" == "v$version" ]]; then
   printf '%s\n' "$node_bin"
@@ -30,8 +29,8 @@ case "$(uname -s)-$(uname -m)" in
 esac
 command -v npm >/dev/null 2>&1 || die "npm is not on PATH: it is needed to fetch $pkg@$version from the npm registry."
 
-mkdir -p "$cache_dir"
-tmp="$(mktemp -d "$cache_dir/.node-$version-XXXXXX")"
+mkdir -p "$CACHE_DIR"
+tmp="$(mktemp -d "$CACHE_DIR/.node-$version-XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
 log "installing Node.js $version ($pkg@$version from the npm registry) into $dest"

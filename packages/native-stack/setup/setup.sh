@@ -2,7 +2,9 @@
 # Idempotent setup for the native stack: Debian packages, npm dependencies, the Collector,
 # Jaeger, MinIO and VictoriaLogs built from Go modules (cached outside the repo, keyed by version),
 # TypeScript build.
-# A second run does only what is missing and takes seconds.
+# The Go builds run in the background (logs in .run/setup-logs/go/, at most GO_COMPILE_SLOTS
+# compiles at a time) while Node, apt and npm ci, which wait on the network and the disk, run in
+# the foreground. A second run does only what is missing and takes seconds.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -10,12 +12,16 @@ repo="$(cd "$here/../../.." && pwd)"
 run_dir="$repo/.run"
 mkdir -p "$run_dir"
 
-# GO_MIN_VERSION, require_go, version_at_least (setup's own say/die below replace its log/die).
-NAME="the Collector, Jaeger, MinIO and VictoriaLogs"
+LOG_PREFIX=setup
 # shellcheck source=go-lib.sh
 source "$here/go-lib.sh"
-say() { printf '[setup] %s\n' "$*" >&2; }
-die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
+
+# --- Go builds, in the background -----------------------------------------------------------
+require_go "the Collector, Jaeger, MinIO and VictoriaLogs" # fail before anything else runs
+bg_init "$run_dir/setup-logs/go" "Go build"
+for tool in collector jaeger minio victorialogs; do
+  bg_start "$tool" bash "$here/build-$tool.sh"
+done
 
 # --- Node ---------------------------------------------------------------------------------
 # With a Node.js >= NODE_MIN on PATH, that one is used. Otherwise (older or none) the pinned
@@ -44,8 +50,8 @@ if [ -n "$sys_node_version" ] && version_at_least "$sys_node_version" "$NODE_MIN
 else
   pinned_node="$(bash "$here/ensure-node.sh" "$NODE_PINNED")" \
     || die "Node.js ${sys_node_version:-(none)} on PATH is older than $NODE_MIN and installing Node.js $NODE_PINNED failed (see above). Install Node.js >= $NODE_MIN yourself, or fix the npm registry access, and re-run."
-  say "node on PATH is ${sys_node_version:+v}${sys_node_version:-missing}: using Node.js $NODE_PINNED ($pinned_node)"
-  # The rest of this script (npm ci, tsc) runs on it too.
+  log "node on PATH is ${sys_node_version:+v}${sys_node_version:-missing}: using Node.js $NODE_PINNED ($pinned_node)"
+  # The rest of this script (npm ci, tsc, tools.json) runs on it too.
   PATH="$(dirname "$pinned_node"):$PATH"
   export PATH
 fi
@@ -74,51 +80,42 @@ for bin in "${!need[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
-  command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get: install them with your package manager."
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || die "missing ${missing[*]}: run as root: apt-get install -y ${missing[*]}"
-    sudo="sudo"
-  fi
-  say "installing Debian packages: ${missing[*]}"
-  # The packages' own services must not start: the stack runs its own instances.
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  $sudo env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
-    || die "apt-get install ${missing[*]} failed (see above)."
+  apt_install "${missing[@]}"
   for svc in postgresql rabbitmq-server prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter redis-server mariadb; do
-    $sudo service "$svc" stop >/dev/null 2>&1 || true
+    as_root service "$svc" stop >/dev/null 2>&1 || true
   done
+  # Stopping rabbitmq-server runs rabbitmqctl, whose Erlang VM starts an epmd daemon when none
+  # runs. epmd -kill stops it again, and refuses while a node is registered (another RabbitMQ).
+  as_root epmd -kill >/dev/null 2>&1 || true
 fi
 
 # --- npm dependencies ---------------------------------------------------------------------
 if [ ! -f "$repo/node_modules/.package-lock.json" ] || [ "$repo/package-lock.json" -nt "$repo/node_modules/.package-lock.json" ]; then
-  say "installing npm dependencies (npm ci)"
+  log "installing npm dependencies (npm ci)"
   (cd "$repo" && npm ci --no-audit --no-fund >&2) || die "npm ci failed (see above)."
 fi
 
 # npm ci empties node_modules, so the link is (re)made after it.
 if [ -n "$pinned_node" ]; then
   if [ "$(readlink "$node_link" 2>/dev/null)" != "$pinned_node" ]; then
-    mkdir -p "$(dirname "$node_link")"
-    ln -sfn "$pinned_node" "$node_link.tmp.$$" && mv -Tf "$node_link.tmp.$$" "$node_link" \
-      || die "could not link $node_link -> $pinned_node"
-    say "linked $node_link -> $pinned_node (npm start / npm test run on Node.js $NODE_PINNED)"
+    link_atomic "$pinned_node" "$node_link" || die "could not link $node_link -> $pinned_node"
+    log "linked $node_link -> $pinned_node (npm start / npm test run on Node.js $NODE_PINNED)"
   fi
 elif [ -L "$node_link" ]; then
   case "$(readlink "$node_link")" in
-    "$CACHE_DIR"/node-*) rm -f "$node_link" && say "node on PATH is v$sys_node_version: removed the link to the cached Node.js" ;;
+    "$CACHE_DIR"/node-*) rm -f "$node_link" && log "node on PATH is v$sys_node_version: removed the link to the cached Node.js" ;;
   esac
 fi
 
-# --- Go builds ----------------------------------------------------------------------------
-require_go # Go >= GO_MIN_VERSION (go-lib.sh), or a clear error
-otelcol="$(bash "$here/build-collector.sh")" || die "building the Collector failed (see above)."
-jaeger="$(bash "$here/build-jaeger.sh")" || die "building Jaeger failed (see above)."
-minio="$(bash "$here/build-minio.sh")" || die "building MinIO failed (see above)."
-victorialogs="$(bash "$here/build-victorialogs.sh")" || die "building VictoriaLogs failed (see above)."
-printf '{\n  "otelcol": "%s",\n  "jaeger": "%s",\n  "minio": "%s",\n  "victorialogs": "%s"\n}\n' \
-  "$otelcol" "$jaeger" "$minio" "$victorialogs" > "$run_dir/tools.json"
-
 # --- TypeScript ---------------------------------------------------------------------------
 (cd "$repo" && npx tsc -b) || die "TypeScript build failed (see above)."
-say "ready (tools in $run_dir/tools.json)"
+
+# --- the Go builds' results ------------------------------------------------------------------
+bg_wait || die "the Go builds above failed; setup is incomplete (re-run after fixing: what was built is cached)."
+node -e 'const [file, ...tools] = process.argv.slice(1);
+  const json = {};
+  for (let i = 0; i < tools.length; i += 2) json[tools[i]] = tools[i + 1];
+  require("fs").writeFileSync(file, JSON.stringify(json, null, 2) + "\n");' \
+  "$run_dir/tools.json" otelcol "$(bg_out collector)" jaeger "$(bg_out jaeger)" \
+  minio "$(bg_out minio)" victorialogs "$(bg_out victorialogs)"
+log "ready (tools in $run_dir/tools.json)"

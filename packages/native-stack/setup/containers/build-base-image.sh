@@ -16,9 +16,9 @@ set -euo pipefail
 SUITE="bookworm"
 IMAGE="shopfloor/debian-base:$SUITE"
 
-NAME=base-image
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LOG_PREFIX=containers:base-image
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 docker info >/dev/null 2>&1 || die "the Docker engine does not answer: run ensure-dockerd.sh first"
 
@@ -116,8 +116,8 @@ as_root find "$rootfs/var/log" -type f -delete
 as_root rm -f "$rootfs/etc/resolv.conf" "$rootfs/etc/hostname"
 as_root rm -rf "$rootfs/tmp/"* "$rootfs/var/tmp/"*
 
-as_root tar -C "$rootfs" --numeric-owner -cf "$tarball.tmp.$$" . || die "could not pack $rootfs"
-mv -f "$tarball.tmp.$$" "$tarball"
+as_root tar -C "$rootfs" --numeric-owner -cf "$scratch/rootfs.tar" . || die "could not pack $rootfs"
+install_atomic "$scratch/rootfs.tar" "$tarball"
 log "root file system: $tarball ($(du -h "$tarball" | cut -f1))"
 import_tarball
 printf '%s\n' "$IMAGE"

@@ -18,28 +18,11 @@ MC_VERSION="v0.0.0-20250313080218-cf909e1063a9"
 MC_RELEASE_TIME="2025-03-13T08:02:18Z" # the pseudo-version's commit time
 MC_COMMIT="cf909e1063a9"
 
-NAME=mc
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LOG_PREFIX=containers:mc
+# shellcheck source=../go-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../go-lib.sh"
 
-binary="$CACHE_DIR/mc-$MC_VERSION/mc"
-use_cached "$binary"
-require_go
-
-mkdir -p "$CACHE_DIR"
-build_dir="$(mktemp -d "$CACHE_DIR/.mc-build-XXXXXX")"
-trap 'rm -rf "$build_dir"' EXIT
-
-ldflags="-s -w -X $MC_MODULE/cmd.Version=$MC_RELEASE_TIME -X $MC_MODULE/cmd.CopyrightYear=2025"
-ldflags+=" -X $MC_MODULE/cmd.ReleaseTag=gomod-$MC_VERSION -X $MC_MODULE/cmd.CommitID=$MC_COMMIT -X $MC_MODULE/cmd.ShortCommitID=$MC_COMMIT"
-
-log "compiling $MC_MODULE@$MC_VERSION (a cold build takes about a minute)"
-run_logged "go install mc" "$build_dir/build.log" \
-  env GOBIN="$build_dir/bin" CGO_ENABLED=0 GOFLAGS="-trimpath" \
-  go install -ldflags="$ldflags" "$MC_MODULE@$MC_VERSION" \
-  || die "go install of mc $MC_VERSION failed (log above). Check 'go version' (needs >= $GO_MIN_VERSION) and that the Go module proxy serves its dependencies"
-
-"$build_dir/bin/mc" --version >/dev/null 2>&1 || die "the built mc does not run"
-install_built "$build_dir/bin/mc" "$binary"
-log "cached $binary"
-printf '%s\n' "$binary"
+go_build --module "$MC_MODULE@$MC_VERSION" --env CGO_ENABLED=0 \
+  --ldflags "-X $MC_MODULE/cmd.Version=$MC_RELEASE_TIME -X $MC_MODULE/cmd.CopyrightYear=2025 -X $MC_MODULE/cmd.ReleaseTag=gomod-$MC_VERSION -X $MC_MODULE/cmd.CommitID=$MC_COMMIT -X $MC_MODULE/cmd.ShortCommitID=$MC_COMMIT" \
+  --check --version '*' \
+  --bin . "$CACHE_DIR/mc-$MC_VERSION/mc"

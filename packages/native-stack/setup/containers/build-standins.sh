@@ -5,6 +5,8 @@
 # checks). Dockerfiles: standins/<name>/, all FROM shopfloor/debian-base:bookworm.
 #
 #   build-standins.sh [name...]     default: every stand-in (names: the folders in standins/)
+#   build-standins.sh --no-go       the stand-ins without Go-built binaries (setup-containers.sh
+#                                   builds these while its Go builds run)
 #
 # 1. Ensures the inputs: the Go binaries (../build-*.sh, build-caddy.sh, build-mc.sh,
 #    build-prometheus.sh; cached, seconds when built), Node (../ensure-node.sh), npm's package
@@ -33,9 +35,9 @@ NPM_VERSION="11.19.1" # the npm bundled with Node 24.22.3 (its CHANGELOG: 24.22.
 BASE_IMAGE="shopfloor/debian-base:bookworm"
 LABEL="org.shopfloor.standin.inputs"
 
-NAME=standins
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LOG_PREFIX=containers:standins
+# shellcheck source=../go-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../go-lib.sh"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 setup_dir="$(cd "$here/.." && pwd)"
@@ -57,6 +59,8 @@ STANDINS=(
   "otelcol shopfloor-standin/otelcol:0.155.0"
   "victorialogs shopfloor-standin/victorialogs:v1.52.1"
 )
+# The ones with Go-built binaries among their inputs (inputs_of below).
+GO_BUILT=(caddy minio jaeger prometheus otelcol victorialogs)
 
 tag_of() {
   local entry
@@ -70,6 +74,10 @@ tag_of() {
 selected=()
 if (( $# == 0 )); then
   for entry in "${STANDINS[@]}"; do selected+=("${entry%% *}"); done
+elif [[ "$*" == --no-go ]]; then
+  for entry in "${STANDINS[@]}"; do
+    [[ " ${GO_BUILT[*]} " == *" ${entry%% *} "* ]] || selected+=("${entry%% *}")
+  done
 else
   for name in "$@"; do
     tag_of "$name" >/dev/null || die "unknown stand-in '$name' (known: $(for e in "${STANDINS[@]}"; do printf '%s ' "${e%% *}"; done))"
@@ -121,7 +129,7 @@ ensure_npm_tarball() {
     rm -rf "$tmp"
     die "could not fetch npm@$NPM_VERSION with 'npm pack' (output above). Is the npm registry reachable ($(npm config get registry 2>/dev/null))?"
   fi
-  install_built "$tmp/$tarball" "$npm_tgz"
+  install_atomic "$tmp/$tarball" "$npm_tgz"
   rm -rf "$tmp"
 }
 
@@ -131,7 +139,7 @@ ensure_healthcheck() {
   hash="$(sha256sum "$src" | cut -c1-12)"
   healthcheck_bin="$CACHE_DIR/otelcol-healthcheck-$hash/healthcheck"
   [[ -x "$healthcheck_bin" ]] && return 0
-  require_go
+  require_go "otel-collector/healthcheck"
   mkdir -p "$CACHE_DIR"
   tmp="$(mktemp -d "$CACHE_DIR/.healthcheck-build-XXXXXX")"
   log "compiling otel-collector/healthcheck/main.go"
@@ -141,7 +149,7 @@ ensure_healthcheck() {
     rm -rf "$tmp"
     die "go build of otel-collector/healthcheck/main.go failed (output above)"
   fi
-  install_built "$tmp/healthcheck" "$healthcheck_bin"
+  install_atomic "$tmp/healthcheck" "$healthcheck_bin"
   rm -rf "$tmp"
 }
 

@@ -10,9 +10,9 @@
 # stdout: the engine's version on the last line. Progress goes to stderr.
 set -euo pipefail
 
-NAME=dockerd
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LOG_PREFIX=containers:dockerd
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wait_seconds="${DOCKERD_WAIT_SECONDS:-60}"
 

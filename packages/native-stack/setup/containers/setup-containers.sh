@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Groundwork of the containers suite (issue 8, section 2): `npm run setup:containers`.
-#   1. ensure-dockerd.sh     a Docker engine: Debian's docker.io installed, dockerd started
-#   2. build-compose.sh      the Docker Compose v2 plugin, built from its Go module
-#   3. build-base-image.sh   shopfloor/debian-base:bookworm, from debootstrap
-#   4. build-standins.sh     the stand-in images of compose/docker-compose.yaml's images
-#                            (standins/*/Dockerfile, with the Go builds build-caddy.sh,
-#                            build-mc.sh, build-prometheus.sh and ../build-*.sh)
-# Idempotent and cached (README.md beside this file): the first run takes about 15 to 25
-# minutes (the Go builds), a second one seconds. `npm test` runs it (pretest) after `npm run setup`.
+#   In the background, at most GO_COMPILE_SLOTS compiles at a time (logs in
+#   .run/setup-logs/containers-go/): the Go builds build-compose.sh --binary, build-prometheus.sh,
+#   build-caddy.sh, build-mc.sh and ../build-{collector,jaeger,minio,victorialogs}.sh (cached by
+#   `npm run setup`). Meanwhile, in the foreground:
+#   1. ensure-dockerd.sh            a Docker engine: Debian's docker.io installed, dockerd started
+#   2. build-base-image.sh          shopfloor/debian-base:bookworm, from debootstrap
+#   3. build-standins.sh --no-go    the stand-in images whose inputs need no Go build
+#   Then, once the Go builds are done:
+#   4. build-compose.sh             the Docker Compose v2 plugin linked and checked
+#   5. build-standins.sh            the other stand-in images (standins/*/Dockerfile)
+# Idempotent and cached (README.md beside this file): the first run takes about 10 minutes (the
+# Go builds), a second one seconds. `npm test` runs it (pretest) after `npm run setup`.
 # Writes .run/containers.json (engine version, compose plugin, base image, stand-in image tags).
 # Progress on stderr.
 set -euo pipefail
@@ -16,23 +20,36 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../../.." && pwd)"
 run_dir="$repo/.run"
 
-say() { printf '[setup:containers] %s\n' "$*" >&2; }
-die() { printf '[setup:containers] error: %s\n' "$*" >&2; exit 1; }
+LOG_PREFIX=setup:containers
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 
 start=$SECONDS
+bg_init "$run_dir/setup-logs/containers-go" "Go build"
+# The longest first: they queue for the compile slots in about this order.
+bg_start prometheus bash "$here/build-prometheus.sh"
+bg_start compose bash "$here/build-compose.sh" --binary
+bg_start caddy bash "$here/build-caddy.sh"
+bg_start mc bash "$here/build-mc.sh"
+for tool in collector jaeger minio victorialogs; do
+  bg_start "$tool" bash "$here/../build-$tool.sh"
+done
+
 engine="$(bash "$here/ensure-dockerd.sh")" || die "no Docker engine (see above)."
-say "Docker engine $engine ($((SECONDS - start))s)"
-compose="$(bash "$here/build-compose.sh")" || die "the Docker Compose plugin failed (see above)."
-say "docker compose $(docker compose version --short) at $compose ($((SECONDS - start))s)"
+log "Docker engine $engine ($((SECONDS - start))s)"
 base="$(bash "$here/build-base-image.sh")" || die "the base image failed (see above)."
-say "base image $base ($((SECONDS - start))s)"
+log "base image $base ($((SECONDS - start))s)"
+bash "$here/build-standins.sh" --no-go >/dev/null || die "the stand-in images failed (see above)."
+
+bg_wait || die "the Go builds above failed; setup:containers is incomplete (re-run after fixing: what was built is cached)."
+compose="$(bash "$here/build-compose.sh")" || die "the Docker Compose plugin failed (see above)."
+log "docker compose $(docker compose version --short) at $compose ($((SECONDS - start))s)"
 standins="$(bash "$here/build-standins.sh")" || die "the stand-in images failed (see above)."
-say "stand-in images: $(wc -l <<<"$standins") ($((SECONDS - start))s)"
+log "stand-in images: $(wc -l <<<"$standins") ($((SECONDS - start))s)"
 
 mkdir -p "$run_dir"
-# The tags (no spaces in them) as JSON strings, one a line.
-# shellcheck disable=SC2086
-standins_json="$(printf '    "%s",\n' $standins | sed '$ s/,$//')"
-printf '{\n  "dockerEngine": "%s",\n  "composePlugin": "%s",\n  "baseImage": "%s",\n  "standinImages": [\n%s\n  ]\n}\n' \
-  "$engine" "$compose" "$base" "$standins_json" >"$run_dir/containers.json"
-say "ready in $((SECONDS - start))s ($run_dir/containers.json)"
+node -e 'const [file, dockerEngine, composePlugin, baseImage, standins] = process.argv.slice(1);
+  const json = { dockerEngine, composePlugin, baseImage, standinImages: standins.split("\n").filter(Boolean) };
+  require("fs").writeFileSync(file, JSON.stringify(json, null, 2) + "\n");' \
+  "$run_dir/containers.json" "$engine" "$compose" "$base" "$standins"
+log "ready in $((SECONDS - start))s ($run_dir/containers.json)"
