@@ -14,24 +14,22 @@
 # Needs: Go >= GO_MIN_VERSION (go-lib.sh) and the Go module proxy.
 set -euo pipefail
 
-BUILDER_VERSION="v0.155.0" # must match the core module versions in builder-config.yaml
-
 LOG_PREFIX=build-collector
 # shellcheck source=go-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/go-lib.sh"
 MANIFEST="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/otel-collector/builder-config.yaml"
 
 [[ -f "$MANIFEST" ]] || die "builder manifest not found: $MANIFEST"
-grep -q "go.opentelemetry.io/collector/receiver/otlpreceiver $BUILDER_VERSION" "$MANIFEST" \
-  || die "builder-config.yaml does not use core collector $BUILDER_VERSION; update BUILDER_VERSION in $0 together with the manifest"
+grep -q "go.opentelemetry.io/collector/receiver/otlpreceiver $OTELCOL_BUILDER_VERSION" "$MANIFEST" \
+  || die "builder-config.yaml does not use core collector $OTELCOL_BUILDER_VERSION; update OTELCOL_BUILDER_VERSION in versions.env together with the manifest"
 hash="$(sha256sum "$MANIFEST" | cut -c1-12)"
 binary="$CACHE_DIR/otelcol-shopfloor-$hash/otelcol-shopfloor"
 
 # ocb_source <dir>: the distribution's main module (sources, go.mod, go.sum), not compiled.
 ocb_source() {
   local builder
-  builder="$(go_build --module "go.opentelemetry.io/collector/cmd/builder@$BUILDER_VERSION" \
-    --bin . "$CACHE_DIR/otelcol-builder-$BUILDER_VERSION/builder")"
+  builder="$(go_build --module "go.opentelemetry.io/collector/cmd/builder@$OTELCOL_BUILDER_VERSION" \
+    --bin . "$CACHE_DIR/otelcol-builder-$OTELCOL_BUILDER_VERSION/builder")"
   run_logged "OpenTelemetry Collector Builder" "$(dirname "$1")/ocb.log" \
     "$builder" --config "$MANIFEST" --output-path "$1" --skip-compilation \
     || die "the OpenTelemetry Collector Builder failed (log above). Check that the Go module proxy serves every module pinned in $MANIFEST"

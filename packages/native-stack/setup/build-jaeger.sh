@@ -16,8 +16,6 @@ set -euo pipefail
 # Go module github.com/jaegertracing/jaeger v1.76.0 == Jaeger v2.13.0 (the module's tags are
 # v1.x; later Jaeger releases have no Go-usable tag).
 JAEGER_MODULE="github.com/jaegertracing/jaeger"
-JAEGER_MODULE_VERSION="v1.76.0"
-JAEGER_RELEASE="v2.13.0"
 
 LOG_PREFIX=build-jaeger
 # shellcheck source=go-lib.sh

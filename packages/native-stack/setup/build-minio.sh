@@ -7,7 +7,6 @@
 set -euo pipefail
 
 MINIO_MODULE="github.com/minio/minio"
-MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
 
 LOG_PREFIX=build-minio
 # shellcheck source=go-lib.sh

@@ -14,14 +14,13 @@
 set -euo pipefail
 
 VL_MODULE="github.com/VictoriaMetrics/VictoriaLogs"
-VL_VERSION="v1.52.1"
 
 LOG_PREFIX=build-victorialogs
 # shellcheck source=go-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/go-lib.sh"
 
 # buildinfo.Version is what `-version` and the /metrics vm_app_version series report.
-go_build --module "$VL_MODULE@$VL_VERSION" --from-source \
+go_build --module "$VL_MODULE@$VICTORIALOGS_VERSION" --from-source \
   --env CGO_ENABLED=0 --env GOFLAGS=-mod=mod \
-  --ldflags "-X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-logs-$VL_VERSION-gomod" \
-  --bin ./app/victoria-logs "$CACHE_DIR/victorialogs-$VL_VERSION/victoria-logs"
+  --ldflags "-X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-logs-$VICTORIALOGS_VERSION-gomod" \
+  --bin ./app/victoria-logs "$CACHE_DIR/victorialogs-$VICTORIALOGS_VERSION/victoria-logs"

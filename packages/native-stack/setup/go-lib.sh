@@ -4,14 +4,6 @@
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# The oldest Go that builds every Go binary of the stack: the highest `go` directive among the
-# Collector's generated go.mod (OCB v0.155.0 and the v0.155.0 components: go 1.25.0), Jaeger's
-# go.mod (v1.76.0: go 1.24.6), MinIO's go.mod (the pinned commit: go 1.24.0) and VictoriaLogs'
-# go.mod (v1.52.1: go 1.26.5, the highest). The one place this is set: README.md and
-# otel-collector/README.md follow it; otel-collector/Dockerfile (golang:1.25) builds only the
-# Collector, whose own minimum is 1.25.0.
-GO_MIN_VERSION="1.26.5"
-
 # At most this many Go compiles at a time, across every set-up script using this cache: each one
 # already uses every core, and the big ones take GBs of memory.
 GO_COMPILE_SLOTS=2

@@ -6,6 +6,10 @@
 # shellcheck disable=SC2034 # used by the sourcing scripts
 CACHE_DIR="${SHOPFLOOR_CACHE_DIR:-$HOME/.cache/shopfloor}"
 
+# Every pinned version (NODE_VERSION, GO_MIN_VERSION, JAEGER_MODULE_VERSION, ...): the repository's versions.env.
+# shellcheck source=../../../versions.env
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/versions.env"
+
 log() { printf '[%s] %s\n' "${LOG_PREFIX:-setup}" "$*" >&2; }
 die() { printf '[%s] ERROR: %s\n' "${LOG_PREFIX:-setup}" "$*" >&2; exit 1; }
 

@@ -25,11 +25,9 @@ done
 
 # --- Node ---------------------------------------------------------------------------------
 # With a Node.js >= NODE_MIN on PATH, that one is used. Otherwise (older or none) the pinned
-# NODE_PINNED is installed into the cache (ensure-node.sh) and linked as node_modules/.bin/node:
+# NODE_VERSION is installed into the cache (ensure-node.sh) and linked as node_modules/.bin/node:
 # npm puts that directory first on PATH for every run-script, so the rest of `npm start` /
 # `npm test` (and nested `npm run`, whose `#!/usr/bin/env node` finds the link) runs on it.
-NODE_MIN="22.22.0"   # package.json engines
-NODE_PINNED="24.22.3"
 node_link="$repo/node_modules/.bin/node"
 
 # The first node on PATH that is not a node_modules/.bin link (ours, from an earlier run).
@@ -48,9 +46,9 @@ pinned_node=""
 if [ -n "$sys_node_version" ] && version_at_least "$sys_node_version" "$NODE_MIN"; then
   : # new enough: nothing to install, no link (a stale one is removed after npm ci below)
 else
-  pinned_node="$(bash "$here/ensure-node.sh" "$NODE_PINNED")" \
-    || die "Node.js ${sys_node_version:-(none)} on PATH is older than $NODE_MIN and installing Node.js $NODE_PINNED failed (see above). Install Node.js >= $NODE_MIN yourself, or fix the npm registry access, and re-run."
-  log "node on PATH is ${sys_node_version:+v}${sys_node_version:-missing}: using Node.js $NODE_PINNED ($pinned_node)"
+  pinned_node="$(bash "$here/ensure-node.sh" "$NODE_VERSION")" \
+    || die "Node.js ${sys_node_version:-(none)} on PATH is older than $NODE_MIN and installing Node.js $NODE_VERSION failed (see above). Install Node.js >= $NODE_MIN yourself, or fix the npm registry access, and re-run."
+  log "node on PATH is ${sys_node_version:+v}${sys_node_version:-missing}: using Node.js $NODE_VERSION ($pinned_node)"
   # The rest of this script (npm ci, tsc, tools.json) runs on it too.
   PATH="$(dirname "$pinned_node"):$PATH"
   export PATH
@@ -99,7 +97,7 @@ fi
 if [ -n "$pinned_node" ]; then
   if [ "$(readlink "$node_link" 2>/dev/null)" != "$pinned_node" ]; then
     link_atomic "$pinned_node" "$node_link" || die "could not link $node_link -> $pinned_node"
-    log "linked $node_link -> $pinned_node (npm start / npm test run on Node.js $NODE_PINNED)"
+    log "linked $node_link -> $pinned_node (npm start / npm test run on Node.js $NODE_VERSION)"
   fi
 elif [ -L "$node_link" ]; then
   case "$(readlink "$node_link")" in

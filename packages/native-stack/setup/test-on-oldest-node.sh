@@ -4,7 +4,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
-NODE_OLDEST=22.23.5
+LOG_PREFIX=preload-node22
+# shellcheck source=lib.sh
+source "$here/lib.sh" # NODE_OLDEST
 node22="$(bash "$here/ensure-node.sh" "$NODE_OLDEST")"
 cd "$repo"
 exec "$node22" --test 'packages/otel-bootstrap/dist/**/*.test.js'

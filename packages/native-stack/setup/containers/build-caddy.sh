@@ -14,7 +14,6 @@
 set -euo pipefail
 
 CADDY_MODULE="github.com/caddyserver/caddy/v2"
-CADDY_VERSION="v2.11.4"
 
 LOG_PREFIX=containers:caddy
 # shellcheck source=../go-lib.sh

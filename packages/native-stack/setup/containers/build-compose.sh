@@ -20,7 +20,6 @@
 set -euo pipefail
 
 COMPOSE_MODULE="github.com/docker/compose/v2"
-COMPOSE_VERSION="v2.40.3"
 
 LOG_PREFIX=containers:compose
 # shellcheck source=../go-lib.sh

@@ -14,15 +14,17 @@
 set -euo pipefail
 
 MC_MODULE="github.com/minio/mc"
-MC_VERSION="v0.0.0-20250313080218-cf909e1063a9"
-MC_RELEASE_TIME="2025-03-13T08:02:18Z" # the pseudo-version's commit time
-MC_COMMIT="cf909e1063a9"
 
 LOG_PREFIX=containers:mc
 # shellcheck source=../go-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../go-lib.sh"
 
+# The pseudo-version's commit time and hash (v0.0.0-YYYYMMDDhhmmss-<12 hex>), as mc's release build stamps them.
+mc_time="${MC_VERSION#v0.0.0-}"; mc_time="${mc_time%%-*}"
+MC_COMMIT="${MC_VERSION##*-}"
+MC_RELEASE_TIME="${mc_time:0:4}-${mc_time:4:2}-${mc_time:6:2}T${mc_time:8:2}:${mc_time:10:2}:${mc_time:12:2}Z"
+
 go_build --module "$MC_MODULE@$MC_VERSION" --env CGO_ENABLED=0 \
-  --ldflags "-X $MC_MODULE/cmd.Version=$MC_RELEASE_TIME -X $MC_MODULE/cmd.CopyrightYear=2025 -X $MC_MODULE/cmd.ReleaseTag=gomod-$MC_VERSION -X $MC_MODULE/cmd.CommitID=$MC_COMMIT -X $MC_MODULE/cmd.ShortCommitID=$MC_COMMIT" \
+  --ldflags "-X $MC_MODULE/cmd.Version=$MC_RELEASE_TIME -X $MC_MODULE/cmd.CopyrightYear=${mc_time:0:4} -X $MC_MODULE/cmd.ReleaseTag=gomod-$MC_VERSION -X $MC_MODULE/cmd.CommitID=$MC_COMMIT -X $MC_MODULE/cmd.ShortCommitID=$MC_COMMIT" \
   --check --version '*' \
   --bin . "$CACHE_DIR/mc-$MC_VERSION/mc"

@@ -18,17 +18,15 @@
 set -euo pipefail
 
 PROM_MODULE="github.com/prometheus/prometheus"
-PROM_MODULE_VERSION="v0.313.2"
-PROM_RELEASE="v3.13.2"
 
 LOG_PREFIX=containers:prometheus
 # shellcheck source=../go-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../go-lib.sh"
 
-out_dir="$CACHE_DIR/prometheus-$PROM_RELEASE"
-go_build --module "$PROM_MODULE@$PROM_MODULE_VERSION" --from-source --what "Prometheus $PROM_RELEASE" \
+out_dir="$CACHE_DIR/prometheus-$PROMETHEUS_RELEASE"
+go_build --module "$PROM_MODULE@$PROMETHEUS_MODULE_VERSION" --from-source --what "Prometheus $PROMETHEUS_RELEASE" \
   --env GOWORK=off --env CGO_ENABLED=0 \
-  --ldflags "-X github.com/prometheus/common/version.Version=${PROM_RELEASE#v} -X github.com/prometheus/common/version.Revision=gomod-$PROM_MODULE_VERSION -X github.com/prometheus/common/version.Branch=HEAD" \
-  --check --version "*version ${PROM_RELEASE#v} *" \
+  --ldflags "-X github.com/prometheus/common/version.Version=${PROMETHEUS_RELEASE#v} -X github.com/prometheus/common/version.Revision=gomod-$PROMETHEUS_MODULE_VERSION -X github.com/prometheus/common/version.Branch=HEAD" \
+  --check --version "*version ${PROMETHEUS_RELEASE#v} *" \
   --bin ./cmd/prometheus "$out_dir/prometheus" --bin ./cmd/promtool "$out_dir/promtool" >/dev/null
 printf '%s\n' "$out_dir"

@@ -30,8 +30,6 @@
 # stderr.
 set -euo pipefail
 
-NODE_VERSION="24.22.3"
-NPM_VERSION="11.19.1" # the npm bundled with Node 24.22.3 (its CHANGELOG: 24.22.0 upgraded npm to 11.19.1)
 BASE_IMAGE="shopfloor/debian-base:bookworm"
 LABEL="org.shopfloor.standin.inputs"
 
@@ -116,18 +114,18 @@ ensure_go_binary() { # ensure_go_binary <script> <what>: the script's last stdou
 }
 
 ensure_npm_tarball() {
-  local dir="$CACHE_DIR/npm-$NPM_VERSION" tmp tarball
-  npm_tgz="$dir/npm-$NPM_VERSION.tgz"
+  local dir="$CACHE_DIR/npm-$NODE_NPM_VERSION" tmp tarball
+  npm_tgz="$dir/npm-$NODE_NPM_VERSION.tgz"
   [[ -s "$npm_tgz" ]] && return 0
-  command -v npm >/dev/null 2>&1 || die "npm is not on PATH: it fetches npm@$NPM_VERSION for the node stand-in"
+  command -v npm >/dev/null 2>&1 || die "npm is not on PATH: it fetches npm@$NODE_NPM_VERSION for the node stand-in"
   mkdir -p "$CACHE_DIR"
   tmp="$(mktemp -d "$CACHE_DIR/.npm-pack-XXXXXX")"
-  log "fetching npm@$NPM_VERSION (npm pack)"
-  if ! tarball="$(cd "$tmp" && npm pack --loglevel=error --pack-destination "$tmp" "npm@$NPM_VERSION" 2>"$tmp/err" | tail -n1)" \
+  log "fetching npm@$NODE_NPM_VERSION (npm pack)"
+  if ! tarball="$(cd "$tmp" && npm pack --loglevel=error --pack-destination "$tmp" "npm@$NODE_NPM_VERSION" 2>"$tmp/err" | tail -n1)" \
       || [[ ! -s "$tmp/$tarball" ]]; then
     cat "$tmp/err" >&2 || true
     rm -rf "$tmp"
-    die "could not fetch npm@$NPM_VERSION with 'npm pack' (output above). Is the npm registry reachable ($(npm config get registry 2>/dev/null))?"
+    die "could not fetch npm@$NODE_NPM_VERSION with 'npm pack' (output above). Is the npm registry reachable ($(npm config get registry 2>/dev/null))?"
   fi
   install_atomic "$tmp/$tarball" "$npm_tgz"
   rm -rf "$tmp"
