@@ -14,7 +14,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeStack, repoRoot } from '@shopfloor/native-stack';
+import { NativeStack } from '@shopfloor/native-stack';
+import { repoRoot } from '@shopfloor/stack-contract';
 import { Budget, createLog, Figures, type RunContext } from './context';
 import { parseOptions, type Options } from './options';
 import { collectorPhase } from './phases/collector';

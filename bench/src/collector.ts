@@ -4,7 +4,7 @@
  * refuses or drops; its RSS meanwhile. Read from its own telemetry on :8888.
  */
 import * as http from 'node:http';
-import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports } from '@shopfloor/native-stack';
+import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports } from '@shopfloor/stack-contract';
 import { CONTENT_TYPE, type OtlpPayload } from './otlp-payload';
 import { parsePrometheusText, sumOf, type Sample } from './promtext';
 import { sleep } from './procs';

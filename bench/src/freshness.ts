@@ -4,7 +4,7 @@
  * intervals. The order carries a traceparent chosen here, so its trace id is known.
  */
 import { randomBytes } from 'node:crypto';
-import { LOOPBACK, ports } from '@shopfloor/native-stack';
+import { LOOPBACK, ports } from '@shopfloor/stack-contract';
 import { ORDER_BODY } from './load';
 import { sleep } from './procs';
 

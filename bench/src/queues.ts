@@ -2,7 +2,7 @@
  * RabbitMQ's work queues, read from its Prometheus endpoint: the request path and the watchdog
  * phase wait for CRM and MES to consume what their orders queued before measuring on.
  */
-import { LOOPBACK, ports } from '@shopfloor/native-stack';
+import { LOOPBACK, ports } from '@shopfloor/stack-contract';
 import { sleep } from './procs';
 import { parsePrometheusText } from './promtext';
 

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join } from 'node:path';
-import { repoRoot } from '@shopfloor/native-stack';
+import { repoRoot } from '@shopfloor/stack-contract';
 import { MEMORY_LIMITER_MIB, type StepResult } from './collector';
 import type { Figures } from './context';
 import { SPAN_METRICS_FLUSH_S, SPAN_METRICS_SCRAPE_S, type TraceShape } from './freshness';

@@ -8,7 +8,7 @@
  * Every variant gets the same OTEL_* environment (plain ignores it). What each preload then
  * does with it is documented in docs/benchmarks.md ("What each variant exports").
  */
-import { repoRoot } from '@shopfloor/native-stack';
+import { repoRoot } from '@shopfloor/stack-contract';
 import type { VariantName } from './stats';
 
 export const VARIANTS: readonly VariantName[] = ['plain', 'shopfloor', 'stock'];

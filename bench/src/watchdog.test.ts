@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '@shopfloor/native-stack';
+import { repoRoot } from '@shopfloor/stack-contract';
 import { scaledJourney, WATCHDOG_SCALE } from './watchdog';
 
 test('the bench journey is the shipped one with every deadline divided by the scale', () => {

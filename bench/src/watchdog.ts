@@ -9,7 +9,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { orderWatchdog, randomOrder, repoRoot, type NativeStack } from '@shopfloor/native-stack';
+import { orderWatchdog, type NativeStack } from '@shopfloor/native-stack';
+import { randomOrder, repoRoot } from '@shopfloor/stack-contract';
 import { parsePrometheusText } from './promtext';
 import { cpuMsOf, isRunning, memoryOf, sleep, spawnTracked, stopChild } from './procs';
 import { probe } from './service';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEV_PARTNER } from '@shopfloor/native-stack';
+import { DEV_PARTNER, type Stack } from '@shopfloor/stack-contract';
 import { AlertReceiver, type DeliveredAlert, type Notification } from './clients/alert-receiver';
 import { requestJson } from './clients/http';
 import { PrometheusClient } from './clients/prometheus';
@@ -11,7 +11,7 @@ import { DASHBOARD } from './dashboard';
 import { eventually } from './eventually';
 import { injectServiceFaults } from './faults';
 import { placeOrder } from './orders';
-import { stackUp, testServerAddress, type Stack } from './stack';
+import { stackUp, testServerAddress } from './stack';
 
 /**
  * Real faults through the services' fault hooks, and the proof that the matching alert is

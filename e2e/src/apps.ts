@@ -1,6 +1,6 @@
 /** Running a test app of e2e/apps under the preload: a free port and a clean environment. */
 import { createServer } from 'node:net';
-import { LOOPBACK } from '@shopfloor/native-stack';
+import { LOOPBACK } from '@shopfloor/stack-contract';
 
 /** A loopback port that was free a moment ago. */
 export function freePort(): Promise<number> {

@@ -9,14 +9,14 @@ import {
   allPanels, allValues, exemplarTraceIdLabel, expressions, loadDashboards, regexValue, substitute, variablePromQL, variableQuery,
   type Dashboard, type DashboardFile, type Variable,
 } from '@shopfloor/compose-stack';
-import { DEV_PARTNER, repoRoot } from '@shopfloor/native-stack';
+import { DEV_PARTNER, repoRoot, type Stack } from '@shopfloor/stack-contract';
 import { requestJson } from './clients/http';
 import { JaegerClient } from './clients/jaeger';
 import { PrometheusClient, type Sample } from './clients/prometheus';
 import { eventually } from './eventually';
 import { injectServiceFaults } from './faults';
 import { placeOrder } from './orders';
-import { stackUp, type Stack } from './stack';
+import { stackUp } from './stack';
 
 /**
  * The Grafana dashboards of compose/grafana (Grafana itself runs only in compose) against the

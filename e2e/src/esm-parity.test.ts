@@ -13,12 +13,12 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { LOOPBACK, waitFor } from '@shopfloor/native-stack';
+import { LOOPBACK, waitFor, type Stack } from '@shopfloor/stack-contract';
 import { requestJson } from './clients/http';
 import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
 import { appEnv, freePort } from './apps';
 import { eventually } from './eventually';
-import { stackUp, type Stack } from './stack';
+import { stackUp } from './stack';
 
 const APP_DIR = resolve(__dirname, '..', 'apps', 'esm-app');
 

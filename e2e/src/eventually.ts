@@ -1,4 +1,4 @@
-import { waitFor } from '@shopfloor/native-stack';
+import { waitFor } from '@shopfloor/stack-contract';
 
 /**
  * Polls `check` until it stops throwing; after the deadline fails with the check's last message,

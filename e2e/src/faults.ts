@@ -1,4 +1,4 @@
-import type { Stack } from './stack';
+import type { Stack } from '@shopfloor/stack-contract';
 
 /**
  * The faults the alert scenarios inject through the services' fault hooks, shared with the

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import amqp, { type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 import { Client } from 'pg';
+import type { Stack } from '@shopfloor/stack-contract';
 import { requestJson } from './clients/http';
 import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
 import { eventually } from './eventually';
-import { stackUp, type Stack } from './stack';
+import { stackUp } from './stack';
 
 // Names from service-kit's topology (packages/service-kit/README.md).
 const ORDERS_EXCHANGE = 'shopfloor.orders';

@@ -1,13 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { DEV_PARTNER, LOOPBACK, ports, randomOrder } from '@shopfloor/native-stack';
+import { DEV_PARTNER, LOOPBACK, ports, randomOrder, type Stack } from '@shopfloor/stack-contract';
 import { getText, requestJson } from './clients/http';
 import { fetchUrl } from './clients/credentials';
 import { VictoriaLogsClient, type LogEntry } from './clients/victorialogs';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
-import { stackUp, type Stack } from './stack';
+import { stackUp } from './stack';
 
 const SERVICES = ['shop-api', 'crm-api', 'mes-api'] as const;
 const EXPORTER = 'otlp_http/victorialogs';

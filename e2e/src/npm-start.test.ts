@@ -13,16 +13,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  EPMD_PORT,
-  listProcesses,
-  ports,
-  readProcessRecord,
-  repoRoot,
-  selectLeftovers,
-  stopLeftovers,
-  tcpOpen,
-} from '@shopfloor/native-stack';
+import { EPMD_PORT, listProcesses, readProcessRecord, selectLeftovers, stopLeftovers } from '@shopfloor/native-stack';
+import { ports, repoRoot, tcpOpen } from '@shopfloor/stack-contract';
 import { stackKind } from './stack';
 
 const NATIVE_ONLY = stackKind() === 'containers' && '`npm start` runs the native stack; the containers run has none to stop';

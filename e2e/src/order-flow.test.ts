@@ -1,13 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { DEV_PARTNER, randomOrder } from '@shopfloor/native-stack';
+import { DEV_PARTNER, randomOrder, type Stack } from '@shopfloor/stack-contract';
 import { getText, requestJson } from './clients/http';
 import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
 import { PrometheusClient } from './clients/prometheus';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
-import { stackLacks, stackUp, type Stack } from './stack';
+import { stackLacks, stackUp } from './stack';
 
 const SERVICES = ['shop-api', 'crm-api', 'mes-api'] as const;
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomOrder } from '@shopfloor/native-stack';
+import { randomOrder } from '@shopfloor/stack-contract';
 import { requestJson } from './clients/http';
 
 export interface PlacedOrder { orderId: string; status: string }

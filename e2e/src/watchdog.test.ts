@@ -6,13 +6,13 @@ import { parse, stringify } from 'yaml';
 import { chromium, type Browser } from 'playwright-core';
 import amqp from 'amqplib';
 import { Client } from 'pg';
-import { repoRoot } from '@shopfloor/native-stack';
+import { repoRoot, type Stack } from '@shopfloor/stack-contract';
 import { requestJson } from './clients/http';
 import { fetchUrl, splitLogin } from './clients/credentials';
 import { PrometheusClient } from './clients/prometheus';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
-import { stackUp, type Stack } from './stack';
+import { stackUp } from './stack';
 
 /**
  * The order watchdog against real faults, each injected into FAULTY orders among normal traffic:

@@ -2,7 +2,7 @@
  * Phase 1, start-up: node on an empty script (wall time, peak RSS), then shop-api until its
  * first answer (and its RSS then), every variant interleaved.
  */
-import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports } from '@shopfloor/native-stack';
+import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports } from '@shopfloor/stack-contract';
 import type { RunContext } from '../context';
 import { sleep } from '../procs';
 import { ShopApi } from '../service';

@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
-import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports } from '@shopfloor/native-stack';
+import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports, type Stack } from '@shopfloor/stack-contract';
 import { basicAuth, splitLogin } from '../clients/credentials';
-import { stackLacks, stackUp, type Stack } from '../stack';
+import { stackLacks, stackUp } from '../stack';
 
 /**
  * compose/docker-compose.yaml's promise: nothing it publishes answers without a login. Skipped

@@ -1,45 +1,22 @@
-import { LOOPBACK } from '@shopfloor/native-stack';
-import { nativeStack } from './native';
-import type { Stack, StackUpOptions } from './types';
-
-export type { Stack, StackUpOptions } from './types';
-
-const STACKS = ['native', 'containers'] as const;
-type StackKind = (typeof STACKS)[number];
+import { LOOPBACK, RUNNERS, runnerLacks, type Capability, type Runner, type Stack, type StackUpOptions } from '@shopfloor/stack-contract';
 
 /** `E2E_STACK`: `native` (the default: `npm start`'s processes) or `containers` (compose/). */
-export function stackKind(): StackKind {
+export function stackKind(): Runner {
   const kind = process.env.E2E_STACK ?? 'native';
-  if (!(STACKS as readonly string[]).includes(kind)) throw new Error(`E2E_STACK=${kind} is not a stack; use one of: ${STACKS.join(', ')}`);
-  return kind as StackKind;
+  if (!(RUNNERS as readonly string[]).includes(kind)) throw new Error(`E2E_STACK=${kind} is not a stack; use one of: ${RUNNERS.join(', ')}`);
+  return kind as Runner;
 }
 
-/**
- * What a scenario may need that not every stack has. A scenario asks `stackLacks(...)` for its
- * skip reason, never which stack it runs on.
- */
-const CAPABILITIES = {
-  /** Redis and MariaDB beside the stack, for an app that is none of ours (compose has neither). */
-  'foreign-app': { native: true, containers: false, lacking: 'Redis and MariaDB are not part of compose/docker-compose.yaml' },
-  /** MinIO's data scanner counts a bucket's objects within test time. */
-  'bucket-usage': { native: true, containers: false, lacking: 'the MinIO stand-in container did not count a second object within 240 s (open gap)' },
-  /** Every published UI and OTLP behind a login (compose's promise; natively all is on loopback without one). */
-  'published-behind-login': { native: false, containers: true, lacking: 'the native stack binds loopback without logins, by design' },
-} as const satisfies Record<string, Record<StackKind, boolean> & { lacking: string }>;
-export type Capability = keyof typeof CAPABILITIES;
-
-/** False when the stack has `capability`; else why not (a `skip` reason). */
+/** False when the chosen stack has `capability`; else why not (a `skip` reason). */
 export function stackLacks(capability: Capability): false | string {
-  const c = CAPABILITIES[capability];
-  return !c[stackKind()] && `${stackKind()} stack: ${c.lacking}`;
+  return runnerLacks(stackKind(), capability);
 }
 
-/** The stack implementation the scenarios run against. */
+/** The stack the scenarios run against, brought up by the runner `E2E_STACK` names. */
 export async function stackUp(opts: StackUpOptions = {}): Promise<Stack> {
-  if (stackKind() === 'native') return nativeStack(opts);
-  // Loaded only here: testcontainers and the compose file are no cost of a native run.
-  const { containersStack } = await import('./containers');
-  return containersStack(opts);
+  // Each runner is loaded only when chosen: a native run never loads testcontainers.
+  if (stackKind() === 'native') return (await import('@shopfloor/native-stack')).nativeTestStack(opts);
+  return (await import('@shopfloor/compose-stack')).containersTestStack(opts);
 }
 
 /**
@@ -48,6 +25,5 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<Stack> {
  */
 export async function testServerAddress(): Promise<{ bind: string; host: string }> {
   if (stackKind() === 'native') return { bind: LOOPBACK, host: LOOPBACK };
-  const { dockerHostAddress } = await import('@shopfloor/compose-stack');
-  return dockerHostAddress();
+  return (await import('@shopfloor/compose-stack')).dockerHostAddress();
 }

@@ -14,7 +14,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { configPaths, repoRoot } from '@shopfloor/native-stack';
+import { configPaths, repoRoot } from '@shopfloor/stack-contract';
 
 const run = promisify(execFile);
 const composeDir = join(repoRoot, 'compose');

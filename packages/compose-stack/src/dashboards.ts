@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { repoRoot } from '@shopfloor/native-stack';
+import { repoRoot } from '@shopfloor/stack-contract';
 
 const GRAFANA_DIR = join(repoRoot, 'compose', 'grafana');
 const DASHBOARDS_DIR = join(GRAFANA_DIR, 'dashboards');

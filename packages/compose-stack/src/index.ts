@@ -4,3 +4,4 @@ export {
 } from './dashboards';
 export { containerHostAddress, dockerHostAddress, firstHostAddress, HOST_GATEWAY_NAME, type BridgeNetwork, type ContainerHostAddress } from './docker-host';
 export { composeDurationSeconds, fasterHealthcheck, type Healthcheck } from './healthcheck';
+export { containersTestStack } from './test-stack';

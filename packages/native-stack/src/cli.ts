@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { OrderGenerator } from './generator';
-import { DEV_PARTNER } from './components/services';
+import { DEV_PARTNER, OrderGenerator } from '@shopfloor/stack-contract';
 import { NativeStack } from './stack';
 
 const log = (line: string) => process.stdout.write(`[shopfloor] ${line}\n`);

@@ -1,13 +1,9 @@
 export { NativeStack, type AlertingOptions, type StackOptions } from './stack';
-export { renderAlertmanagerConfig, type AlertTiming } from './components/alertmanager';
-export { OrderGenerator, randomOrder, type GeneratedOrder } from './generator';
-export { waitFor, httpOk, tcpOpen } from './health';
-export { DEV_PARTNER, service, serviceUrl } from './components/services';
+export { nativeTestStack } from './test-stack';
+export { renderAlertmanagerConfig } from './components/alertmanager';
+export { service, serviceUrl } from './components/services';
 export { orderWatchdog, orderWatchdogUrl } from './components/order-watchdog';
 export { VICTORIALOGS_RETENTION, victoriaLogsArgs } from './components/victorialogs';
-export { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports } from './ports';
-export { FAST_ALERTING } from './presets';
 export { EPMD_PORT } from './components/epmd';
 export { listProcesses, readProcessRecord, selectLeftovers, stopLeftovers, type ProcessInfo, type RecordedProcess } from './processes';
-export { configPaths, readTools, repoRoot, type Tools } from './paths';
-export type { ServiceName, StackEndpoints } from './types';
+export { readTools, type Tools } from './paths';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { configPaths, repoRoot } from './paths';
+import { configPaths, repoRoot } from '@shopfloor/stack-contract';
 import { renderForLoopback } from './components/prometheus';
 import { renderAlertmanagerConfig } from './components/alertmanager';
 

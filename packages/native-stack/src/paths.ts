@@ -1,22 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-
-/** The repository root: this file runs from packages/native-stack/dist. */
-export const repoRoot = resolve(__dirname, '..', '..', '..');
-
-export const configPaths = {
-  collector: join(repoRoot, 'otel-collector', 'config.yaml'),
-  jaeger: join(repoRoot, 'compose', 'jaeger', 'config.yaml'),
-  prometheus: join(repoRoot, 'compose', 'prometheus', 'prometheus.yml'),
-  prometheusRules: join(repoRoot, 'compose', 'prometheus', 'rules'),
-  prometheusRuleTests: join(repoRoot, 'compose', 'prometheus', 'tests'),
-  alertmanager: join(repoRoot, 'compose', 'alertmanager', 'alertmanager.yml'),
-  alertWebhook: join(repoRoot, 'compose', 'alertmanager', 'webhook-log.js'),
-  postgresExporterQueries: join(repoRoot, 'compose', 'postgres-exporter', 'queries.yaml'),
-  postgresInit: join(repoRoot, 'compose', 'postgres', 'init.sql'),
-  rabbitmqConf: join(repoRoot, 'compose', 'rabbitmq', 'rabbitmq.conf'),
-  rabbitmqPlugins: join(repoRoot, 'compose', 'rabbitmq', 'enabled_plugins'),
-};
+import { join } from 'node:path';
+import { repoRoot } from '@shopfloor/stack-contract';
 
 export interface Tools {
   otelcol: string;

@@ -15,7 +15,7 @@ import {
   writeProcessRecord,
   type ProcessInfo,
 } from './processes';
-import { waitFor } from './health';
+import { waitFor } from '@shopfloor/stack-contract';
 
 test('parseStat counts the fields from the last parenthesis of the name', () => {
   // A comm with a space and a ')' in it, then state, ppid, pgrp, ... starttime is field 22.

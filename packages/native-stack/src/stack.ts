@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { alertmanager, alertWebhook, type AlertTiming } from './components/alertmanager';
+import { LOOPBACK, ports, repoRoot, tcpOpen, type AlertTiming, type ServiceName, type StackEndpoints } from '@shopfloor/stack-contract';
+import { alertmanager, alertWebhook } from './components/alertmanager';
 import { collector } from './components/collector';
 import { epmd, EPMD_PORT } from './components/epmd';
 import { nodeExporter, postgresExporter } from './components/exporters';
@@ -14,14 +15,12 @@ import { redis, redisUrl } from './components/redis';
 import { service, serviceMetricsUrl, serviceNames, serviceUrl } from './components/services';
 import { victoriaLogs, victoriaLogsUrl } from './components/victorialogs';
 import { orderWatchdog, orderWatchdogUrl } from './components/order-watchdog';
-import { readTools, repoRoot } from './paths';
-import { LOOPBACK, ports } from './ports';
+import { readTools } from './paths';
 import { claimStateDir } from './state-lock';
-import { tcpOpen } from './health';
 import { describeLeftovers, parseStat, STACK_MARKER, stopLeftovers, writeProcessRecord, type RecordedProcess } from './processes';
 import { DEFAULT_BACKOFF } from './backoff';
 import { ManagedProcess, type CrashReport } from './supervisor';
-import type { ComponentSpec, ServiceName, StackEndpoints } from './types';
+import type { ComponentSpec } from './types';
 
 export interface StackOptions {
   /** Where data and logs go; default `.run/<profile>` in the repository. */

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { waitFor } from './health';
+import { waitFor } from '@shopfloor/stack-contract';
 import { ManagedProcess, type CrashReport } from './supervisor';
 import type { ComponentSpec } from './types';
 

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '@shopfloor/stack-contract';
 import { RestartBackoff, type BackoffPolicy } from './backoff';
-import { ensurePortFree, waitFor } from './health';
+import { ensurePortFree } from './port-free';
 import type { ComponentSpec } from './types';
 
 /** What the supervisor says when a component that was healthy exits without being asked to. */

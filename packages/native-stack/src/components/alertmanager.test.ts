@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse } from 'yaml';
-import { configPaths } from '../paths';
+import { configPaths } from '@shopfloor/stack-contract';
 import { renderAlertmanagerConfig } from './alertmanager';
 
 const source = readFileSync(configPaths.alertmanager, 'utf8');

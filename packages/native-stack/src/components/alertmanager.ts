@@ -1,17 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { configPaths } from '../paths';
-import { LOOPBACK, ports } from '../ports';
-import { httpHealthy } from '../health';
+import { configPaths, httpHealthy, LOOPBACK, ports, type AlertTiming } from '@shopfloor/stack-contract';
 import type { ComponentSpec } from '../types';
-
-/** Notification timing of every route, for tests that cannot wait the shipped 30 s / 5 m. */
-export interface AlertTiming {
-  groupWait?: string;
-  groupInterval?: string;
-  repeatInterval?: string;
-}
 
 export interface AlertmanagerRenderOptions {
   /**

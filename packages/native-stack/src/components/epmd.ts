@@ -1,5 +1,4 @@
-import { LOOPBACK } from '../ports';
-import { tcpOpen } from '../health';
+import { LOOPBACK, tcpOpen } from '@shopfloor/stack-contract';
 import type { ComponentSpec } from '../types';
 
 /** Erlang's port mapper port, fixed by Erlang (ERL_EPMD_PORT); not in the port plan, compose has one per container. */

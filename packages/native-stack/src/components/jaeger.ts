@@ -1,6 +1,4 @@
-import { configPaths } from '../paths';
-import { LOOPBACK, ports } from '../ports';
-import { httpHealthy } from '../health';
+import { configPaths, httpHealthy, LOOPBACK, ports } from '@shopfloor/stack-contract';
 import type { ComponentSpec } from '../types';
 
 export function jaeger(binary: string): ComponentSpec {

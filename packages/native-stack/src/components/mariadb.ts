@@ -5,8 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LOOPBACK, ports } from '../ports';
-import { tcpOpen } from '../health';
+import { LOOPBACK, ports, tcpOpen } from '@shopfloor/stack-contract';
 import type { ComponentSpec } from '../types';
 
 const run = promisify(execFile);

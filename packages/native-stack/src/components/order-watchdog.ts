@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '../paths';
-import { httpHealthy } from '../health';
-import { LOOPBACK, ports } from '../ports';
+import { httpHealthy, LOOPBACK, ports, repoRoot } from '@shopfloor/stack-contract';
 import type { ComponentSpec } from '../types';
 import { PG_PASSWORD, PG_USER } from './postgres';
 import { amqpUrl } from './rabbitmq';

@@ -2,9 +2,7 @@ import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LOOPBACK, ports } from '../ports';
-import { tcpOpen } from '../health';
-import { configPaths } from '../paths';
+import { configPaths, LOOPBACK, ports, tcpOpen } from '@shopfloor/stack-contract';
 import type { ComponentSpec } from '../types';
 
 const run = promisify(execFile);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse } from 'yaml';
-import { configPaths } from '../paths';
+import { configPaths } from '@shopfloor/stack-contract';
 import { renderForLoopback } from './prometheus';
 
 test('the shipped Prometheus config is rewritten to loopback targets (scrape and Alertmanager), ports kept', () => {

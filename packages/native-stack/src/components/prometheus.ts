@@ -1,9 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { configPaths } from '../paths';
-import { LOOPBACK, ports } from '../ports';
-import { httpHealthy } from '../health';
+import { configPaths, httpHealthy, LOOPBACK, ports } from '@shopfloor/stack-contract';
 import type { ComponentSpec } from '../types';
 
 interface StaticConfig { targets?: string[] }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { configPaths } from '../paths';
+import { configPaths } from '@shopfloor/stack-contract';
 import { rabbitmqDefinitions, renderRabbitmqConf } from './rabbitmq';
 
 test('the shared rabbitmq.conf is rendered with load_definitions pointing at the repository file, nothing else changed', () => {

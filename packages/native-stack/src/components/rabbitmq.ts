@@ -2,9 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
-import { configPaths } from '../paths';
-import { LOOPBACK, ports } from '../ports';
-import { httpHealthy, tcpOpen } from '../health';
+import { configPaths, httpHealthy, LOOPBACK, ports, tcpOpen } from '@shopfloor/stack-contract';
 import type { ComponentSpec } from '../types';
 
 /** compose/rabbitmq/definitions.json: guest, vhost "/", the policy shopfloor-unroutable (alternate exchange). */

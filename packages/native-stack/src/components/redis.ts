@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOOPBACK, ports } from '../ports';
+import { LOOPBACK, ports } from '@shopfloor/stack-contract';
 import type { ComponentSpec } from '../types';
 
 /** Redis on loopback only, no password (nothing beyond this machine can reach it), no persistence. */

@@ -1,8 +1,6 @@
 import { join } from 'node:path';
-import { repoRoot } from '../paths';
-import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports } from '../ports';
-import { httpHealthy } from '../health';
-import type { ComponentSpec, ServiceName } from '../types';
+import { COLLECTOR_OTLP_HTTP_URL, DEV_PARTNER, httpHealthy, LOOPBACK, ports, repoRoot, type ServiceName } from '@shopfloor/stack-contract';
+import type { ComponentSpec } from '../types';
 import { databaseUrl } from './postgres';
 import { S3_CREDENTIALS, s3Endpoint } from './minio';
 import { amqpUrl } from './rabbitmq';
@@ -22,9 +20,6 @@ export function serviceUrl(name: ServiceName): string {
 export function serviceMetricsUrl(name: ServiceName): string {
   return `http://${LOOPBACK}:${layout[name].metrics}/metrics`;
 }
-
-/** A partner key for the MES partner API in the local stack (never reaches telemetry). */
-export const DEV_PARTNER = { id: 'acme', key: 'acme-dev-key-0001' };
 
 /**
  * A reference service, instrumented only by the preload: `node --require @shopfloor/otel-bootstrap`.

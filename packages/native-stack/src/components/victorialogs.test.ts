@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { configPaths, repoRoot } from '../paths';
-import { ports } from '../ports';
+import { configPaths, ports, repoRoot } from '@shopfloor/stack-contract';
 import { VICTORIALOGS_RETENTION, victoriaLogs, victoriaLogsArgs, victoriaLogsOtlpEndpoint } from './victorialogs';
 
 const flagsOf = (args: string[]) => Object.fromEntries(args.map((a) => a.replace(/^-/, '').split(/=(.*)/s).slice(0, 2) as [string, string]));

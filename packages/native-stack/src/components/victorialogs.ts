@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOOPBACK, ports } from '../ports';
-import { httpHealthy } from '../health';
+import { httpHealthy, LOOPBACK, ports } from '@shopfloor/stack-contract';
 import type { ComponentSpec } from '../types';
 
 /**

@@ -1,4 +1,5 @@
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { LOOPBACK } from './ports';
 
 export interface WaitOptions {
   /** What is being waited for, for the error message. */
@@ -41,7 +42,8 @@ export function httpHealthy(url: string): Promise<boolean> {
   return httpOk(url).catch(() => false);
 }
 
-export function tcpOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+/** True when a TCP connect to `host:port` succeeds within a second. */
+export function tcpOpen(port: number, host = LOOPBACK): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host });
     socket.setTimeout(1000);
@@ -49,19 +51,4 @@ export function tcpOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
     socket.once('timeout', () => { socket.destroy(); resolve(false); });
     socket.once('error', () => resolve(false));
   });
-}
-
-/** Throws a clear error when something already listens on `port`, instead of a hang later. */
-export async function ensurePortFree(port: number, owner: string): Promise<void> {
-  const free = await new Promise<boolean>((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolve(true)));
-  });
-  if (!free || (await tcpOpen(port))) {
-    throw new Error(
-      `port ${port} (${owner}) is already in use: stop what listens there ` +
-        `(\`ss -ltnp 'sport = :${port}'\` shows it) and try again.`,
-    );
-  }
 }

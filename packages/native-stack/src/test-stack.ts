@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COLLECTOR_OTLP_HTTP_URL, FAST_ALERTING, NativeStack, repoRoot } from '@shopfloor/native-stack';
-import type { Stack, StackUpOptions } from './types';
+import { COLLECTOR_OTLP_HTTP_URL, FAST_ALERTING, repoRoot, type Stack, type StackUpOptions } from '@shopfloor/stack-contract';
+import { NativeStack } from './stack';
 
 /** A journey file for the watchdog process (outside the state directory, which a fresh start empties). */
 function journeyFile(yaml: string): string {
@@ -12,8 +12,8 @@ function journeyFile(yaml: string): string {
   return path;
 }
 
-/** The stack as native processes, from empty state, under `.run/e2e`. */
-export async function nativeStack(opts: StackUpOptions = {}): Promise<Stack> {
+/** The contract's `Stack` as native processes, from empty state, under `.run/e2e`. */
+export async function nativeTestStack(opts: StackUpOptions = {}): Promise<Stack> {
   // E2E_PROFILE: another state directory, so two e2e runs (e.g. in separate network namespaces) do not collide.
   const profile = process.env.E2E_PROFILE ?? 'e2e';
   const stack = await NativeStack.start({

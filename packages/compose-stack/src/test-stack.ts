@@ -3,11 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DockerComposeEnvironment, PullPolicy } from 'testcontainers';
 import { parse, stringify } from 'yaml';
-import { fasterHealthcheck, HOST_GATEWAY_NAME, type Healthcheck } from '@shopfloor/compose-stack';
-import { DEV_PARTNER, FAST_ALERTING, LOOPBACK, ports, renderAlertmanagerConfig, repoRoot, waitFor, type ServiceName } from '@shopfloor/native-stack';
-import type { Stack, StackUpOptions } from './types';
+import { renderAlertmanagerConfig } from '@shopfloor/native-stack';
+import {
+  configPaths, DEV_PARTNER, FAST_ALERTING, LOOPBACK, ports, repoRoot, waitFor, type ServiceName, type Stack, type StackUpOptions,
+} from '@shopfloor/stack-contract';
+import { HOST_GATEWAY_NAME } from './docker-host';
+import { fasterHealthcheck, type Healthcheck } from './healthcheck';
 
 const run = promisify(execFile);
 
@@ -15,7 +17,7 @@ const run = promisify(execFile);
 const PROJECT = 'shopfloor-e2e';
 const STATE_DIR = join(repoRoot, '.run', 'containers-e2e');
 /** The file Docker users run, unchanged, then the stand-in images (never an edit of the first). */
-const COMPOSE_FILES = [join(repoRoot, 'compose', 'docker-compose.yaml'), join(repoRoot, 'e2e', 'containers', 'compose.standins.yaml')];
+const COMPOSE_FILES = [join(repoRoot, 'compose', 'docker-compose.yaml'), join(__dirname, '..', 'standins', 'compose.standins.yaml')];
 const RUN_FILE = join(STATE_DIR, 'compose.run.yaml');
 const ENV_FILE = join(STATE_DIR, '.env');
 const UP_TIMEOUT_MS = 300_000;
@@ -44,10 +46,10 @@ const OBSERVED_PORTS: Record<string, number[]> = {
  * they may keep failing (interval x retries) stay the users': only the retries are scaled up.
  */
 const HEALTH_INTERVAL_S = 2;
-const HEALTH_CHECKED = Object.entries(
-  (parse(readFileSync(COMPOSE_FILES[0]!, 'utf8'), { merge: true }) as { services: Record<string, { healthcheck?: Healthcheck }> }).services,
-).flatMap(([name, spec]) => (spec.healthcheck ? [[name, spec.healthcheck] as const] : []));
-
+function usersHealthchecks(): (readonly [string, Healthcheck])[] {
+  const { services } = parse(readFileSync(COMPOSE_FILES[0]!, 'utf8'), { merge: true }) as { services: Record<string, { healthcheck?: Healthcheck }> };
+  return Object.entries(services).flatMap(([name, spec]) => (spec.healthcheck ? [[name, spec.healthcheck] as const] : []));
+}
 
 /**
  * Secrets for compose/.env: every key of compose/.env.example, the empty ones (the secrets) random
@@ -66,7 +68,7 @@ function renderEnvFile(): Record<string, string> {
 
 /** Prometheus' config as compose mounts it, evaluating every 5 s (the rules stay the shipped ones). */
 function renderPrometheusConfig(): string {
-  const config = parse(readFileSync(join(repoRoot, 'compose', 'prometheus', 'prometheus.yml'), 'utf8')) as { global?: Record<string, unknown> };
+  const config = parse(readFileSync(configPaths.prometheus, 'utf8')) as { global?: Record<string, unknown> };
   config.global = { ...config.global, evaluation_interval: FAST_ALERTING.evaluationInterval };
   return stringify(config);
 }
@@ -85,12 +87,14 @@ function sweep(): void {
 }
 
 /**
- * compose/docker-compose.yaml brought up through testcontainers' compose support, with the
- * stand-in images of e2e/containers/compose.standins.yaml and a generated override for what the
- * scenarios need (observed ports, fault environment, fast alerting, health polled every 2 s). Grafana is not started (no
- * image of it can be had here).
+ * The contract's `Stack` as compose/docker-compose.yaml brought up through testcontainers' compose
+ * support, with the stand-in images of standins/compose.standins.yaml and a generated override for
+ * what the scenarios need (observed ports, fault environment, fast alerting, health polled every
+ * 2 s). Grafana is not started (no image of it can be had here).
  */
-export async function containersStack(opts: StackUpOptions = {}): Promise<Stack> {
+export async function containersTestStack(opts: StackUpOptions = {}): Promise<Stack> {
+  // Loaded here, not with the package: its dashboards and Docker helpers come without testcontainers.
+  const { DockerComposeEnvironment, PullPolicy } = await import('testcontainers');
   const log = (line: string): void => {
     process.stderr.write(`# [containers] ${line}\n`);
   };
@@ -106,7 +110,7 @@ export async function containersStack(opts: StackUpOptions = {}): Promise<Stack>
   }
   if (opts.fastAlerting || opts.alertWebhookBase) {
     // Template paths resolve inside the container, where compose mounts compose/alertmanager.
-    const source = readFileSync(join(repoRoot, 'compose', 'alertmanager', 'alertmanager.yml'), 'utf8');
+    const source = readFileSync(configPaths.alertmanager, 'utf8');
     const rendered = renderAlertmanagerConfig(source, '/etc/alertmanager', {
       webhookBase: opts.alertWebhookBase,
       timing: opts.fastAlerting ? FAST_ALERTING.timing : undefined,
@@ -120,10 +124,11 @@ export async function containersStack(opts: StackUpOptions = {}): Promise<Stack>
     configMounts['order-watchdog'] = [`${join(STATE_DIR, 'journey.yaml')}:/etc/order-watchdog/journey.yaml:ro`];
     extraEnv['order-watchdog']!.WATCHDOG_JOURNEY = '/etc/order-watchdog/journey.yaml';
   }
+  const healthchecks = usersHealthchecks();
   const writeRunFile = (): void => {
     const services: Record<string, Record<string, unknown>> = {};
     const svc = (name: string) => (services[name] ??= {});
-    for (const [name, users] of HEALTH_CHECKED) svc(name).healthcheck = fasterHealthcheck(users, HEALTH_INTERVAL_S);
+    for (const [name, users] of healthchecks) svc(name).healthcheck = fasterHealthcheck(users, HEALTH_INTERVAL_S);
     for (const [name, list] of Object.entries(OBSERVED_PORTS)) svc(name).ports = list.map((p) => `${LOOPBACK}:${p}:${p}`);
     for (const [name, mounts] of Object.entries(configMounts)) svc(name).volumes = mounts;
     for (const [name, env] of Object.entries(extraEnv)) if (Object.keys(env).length) svc(name).environment = env;

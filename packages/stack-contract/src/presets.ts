@@ -1,4 +1,9 @@
-import type { AlertTiming } from './components/alertmanager';
+/** Notification timing of every Alertmanager route, for tests that cannot wait the shipped 30 s / 5 m. */
+export interface AlertTiming {
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+}
 
 /**
  * Alerts within test time, for either stack: Prometheus evaluates every 5 s and Alertmanager

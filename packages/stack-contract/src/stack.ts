@@ -1,6 +1,39 @@
-import type { ServiceName, StackEndpoints } from '@shopfloor/native-stack';
+/** The three reference services. */
+export type ServiceName = 'shop-api' | 'crm-api' | 'mes-api';
 
-export type { ServiceName, StackEndpoints };
+/** Where a running stack's parts answer (behind a login, the URL carries it: `http://user:password@host:port`). */
+export interface StackEndpoints {
+  shopApi: string;
+  crmApi: string;
+  mesApi: string;
+  /** Jaeger query HTTP API (and UI, where its assets were built). */
+  jaeger: string;
+  prometheus: string;
+  collectorSpanMetrics: string;
+  rabbitmqMetrics: string;
+  /** Alertmanager's API and UI. */
+  alertmanager: string;
+  nodeExporterMetrics: string;
+  postgresExporterMetrics: string;
+  /**
+   * VictoriaLogs (`http://127.0.0.1:9428`): LogsQL on `/select/logsql/query`, its web UI on
+   * `/select/vmui/`, OTLP logs in on `/insert/opentelemetry/v1/logs`.
+   */
+  victoriaLogs: string;
+  /** The order watchdog: its page ("Where is my order?"), /api/..., /metrics. */
+  orderWatchdog: string;
+  /** Each service's Prometheus endpoint (the preload's /metrics). */
+  serviceMetrics: Record<ServiceName, string>;
+  databaseUrl: (db: 'shop' | 'crm' | 'mes') => string;
+  amqpUrl: string;
+  /** Redis on loopback, no password: `redis://127.0.0.1:6379`. */
+  redisUrl: string;
+  /**
+   * MariaDB database `foreign` as user `shopfloor` with the stack's generated password:
+   * `mysql://shopfloor:<password>@127.0.0.1:3306/foreign` (mysql2 takes it as `uri`).
+   */
+  mysqlUrl: string;
+}
 
 export interface StackUpOptions {
   /**
@@ -19,7 +52,11 @@ export interface StackUpOptions {
   watchdogJourney?: string;
 }
 
-/** What the scenarios need from a running stack: native processes (`native.ts`) or compose (`containers.ts`). */
+/**
+ * What the scenarios need from a running stack, whichever runner brought it up: native processes
+ * (`nativeTestStack` of @shopfloor/native-stack) or compose in Docker (`containersTestStack` of
+ * @shopfloor/compose-stack).
+ */
 export interface Stack {
   readonly endpoints: StackEndpoints;
   /** Stop one component (e.g. `otel-collector`) to inject a fault; `startComponent` brings it back. */

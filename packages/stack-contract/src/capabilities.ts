@@ -1,0 +1,37 @@
+/** The stack runners: `native` (packages/native-stack) and `containers` (packages/compose-stack). */
+export const RUNNERS = ['native', 'containers'] as const;
+export type Runner = (typeof RUNNERS)[number];
+
+/**
+ * What a scenario may need that not every runner has:
+ * - `foreign-app`: Redis and MariaDB beside the stack, for an app that is none of ours;
+ * - `bucket-usage`: MinIO's data scanner counts a bucket's objects within test time;
+ * - `published-behind-login`: every published UI and OTLP endpoint behind a login (compose's promise).
+ */
+export type Capability = 'foreign-app' | 'bucket-usage' | 'published-behind-login';
+
+/**
+ * What each runner declares it can: `true`, or why it cannot (a scenario's skip reason). A new
+ * capability or runner does not compile until every cell is filled.
+ */
+export const CAPABILITIES: Record<Runner, Record<Capability, true | string>> = {
+  native: {
+    'foreign-app': true,
+    'bucket-usage': true,
+    'published-behind-login': 'the native stack binds loopback without logins, by design',
+  },
+  containers: {
+    'foreign-app': 'Redis and MariaDB are not part of compose/docker-compose.yaml',
+    'bucket-usage': 'the MinIO stand-in container did not count a second object within 240 s (open gap)',
+    'published-behind-login': true,
+  },
+};
+
+/**
+ * False when `runner` has `capability`; else why not, as a `skip` reason. Scenarios ask this
+ * (through e2e's `stackLacks`), never which runner they run on.
+ */
+export function runnerLacks(runner: Runner, capability: Capability): false | string {
+  const can = CAPABILITIES[runner][capability];
+  return can !== true && `${runner} stack: ${can}`;
+}
