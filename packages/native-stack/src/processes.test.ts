@@ -1,14 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   describeLeftovers,
   environValue,
   parseStat,
+  processRunning,
   readProcessRecord,
+  removeStaleLockFile,
   selectLeftovers,
   STACK_MARKER,
   stopLeftovers,
@@ -114,4 +116,31 @@ test('stopLeftovers stops the recorded and the marked processes of its state dir
   assert.ok(alive(otherDir.pid!), "another state dir's process was stopped");
   assert.ok(alive(stranger.pid!), 'an unrelated process was stopped');
   assert.deepEqual(await stopLeftovers(stateDir, 500), [], 'a second look finds nothing');
+});
+
+test('removeStaleLockFile removes a pid file whose process is gone or a zombie, and keeps a live one', { timeout: 20_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stale-lock-'));
+  const lock = (pid: number | string): string => {
+    const file = join(dir, `${pid}.pid`);
+    writeFileSync(file, `${pid}\n/var/lib/postgresql/data\n`);
+    return file;
+  };
+  // A zombie: `sleep 30` (exec'd by the shell) never waits for the shell's backgrounded child.
+  const parent = spawn('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
+    await waitFor(async () => (processRunning(zombie) ? undefined : true), { what: `process ${zombie} to be a zombie`, timeoutMs: 5_000 });
+    assert.ok(existsSync(`/proc/${zombie}`), 'the zombie still has its /proc entry (kill(pid, 0) succeeds for it)');
+
+    const live = lock(process.pid);
+    assert.equal(removeStaleLockFile(live), false);
+    assert.ok(existsSync(live), 'the lock of a running process stays');
+    for (const file of [lock(zombie), lock(2 ** 30), lock('garbage')]) {
+      assert.equal(removeStaleLockFile(file), true, file);
+      assert.ok(!existsSync(file), `${file} removed`);
+    }
+    assert.equal(removeStaleLockFile(join(dir, 'absent.pid')), false);
+  } finally {
+    parent.kill('SIGKILL');
+  }
 });

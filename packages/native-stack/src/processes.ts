@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -182,4 +182,32 @@ export async function stopLeftovers(stateDir: string, graceMs = 10_000): Promise
     if (!(await gone(5_000))) throw new Error(`could not stop the leftovers of an earlier run: ${describeLeftovers(find())}`);
   }
   return found;
+}
+
+/** True when `pid` is a running process: neither gone nor a zombie (which `kill(pid, 0)` cannot tell apart). */
+export function processRunning(pid: number): boolean {
+  try {
+    const stat = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return stat !== undefined && stat.state !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes a pid file (first line: the pid, as PostgreSQL's postmaster.pid) whose process is not
+ * running. PostgreSQL takes a zombie for a live server and refuses to start; where PID 1 does not
+ * reap orphans (some container and VM inits), a server stopped after its stack was killed stays
+ * a zombie for good.
+ */
+export function removeStaleLockFile(file: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(file, 'utf8').split('\n', 1)[0]!.trim());
+  } catch {
+    return false; // no lock file
+  }
+  if (Number.isInteger(pid) && pid > 0 && processRunning(pid)) return false;
+  rmSync(file, { force: true });
+  return true;
 }

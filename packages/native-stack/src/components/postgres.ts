@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { configPaths, LOOPBACK, ports, tcpOpen } from '@shopfloor/stack-contract';
 import type { ComponentSpec } from '../types';
+import { removeStaleLockFile } from '../processes';
 
 const run = promisify(execFile);
 const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -39,6 +40,7 @@ export function postgres(stateDir: string): ComponentSpec {
     // SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for every client to leave.
     stopSignal: 'SIGINT',
     async prepare() {
+      removeStaleLockFile(join(data, 'postmaster.pid'));
       if (existsSync(join(data, 'PG_VERSION'))) return;
       mkdirSync(data, { recursive: true, mode: 0o700 });
       const pwfile = join(dir, 'pwfile');
