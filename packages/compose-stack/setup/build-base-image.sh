@@ -17,8 +17,8 @@ SUITE="bookworm"
 IMAGE="shopfloor/debian-base:$SUITE"
 
 LOG_PREFIX=containers:base-image
-# shellcheck source=../lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=../../native-stack/setup/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../native-stack/setup/lib.sh"
 
 docker info >/dev/null 2>&1 || die "the Docker engine does not answer: run ensure-dockerd.sh first"
 
@@ -49,7 +49,7 @@ import_tarball() {
   docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["bash"]' \
-    --message "debootstrap --variant=minbase $SUITE (packages/native-stack/setup/containers/build-base-image.sh)" \
+    --message "debootstrap --variant=minbase $SUITE (packages/compose-stack/setup/build-base-image.sh)" \
     "$tarball" "$IMAGE" >/dev/null || die "docker import of $tarball failed (see above)"
 }
 

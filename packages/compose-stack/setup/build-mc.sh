@@ -16,8 +16,8 @@ set -euo pipefail
 MC_MODULE="github.com/minio/mc"
 
 LOG_PREFIX=containers:mc
-# shellcheck source=../go-lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../go-lib.sh"
+# shellcheck source=../../native-stack/setup/go-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../native-stack/setup/go-lib.sh"
 
 # The pseudo-version's commit time and hash (v0.0.0-YYYYMMDDhhmmss-<12 hex>), as mc's release build stamps them.
 mc_time="${MC_VERSION#v0.0.0-}"; mc_time="${mc_time%%-*}"

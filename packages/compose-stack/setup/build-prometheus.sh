@@ -20,8 +20,8 @@ set -euo pipefail
 PROM_MODULE="github.com/prometheus/prometheus"
 
 LOG_PREFIX=containers:prometheus
-# shellcheck source=../go-lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../go-lib.sh"
+# shellcheck source=../../native-stack/setup/go-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../native-stack/setup/go-lib.sh"
 
 out_dir="$CACHE_DIR/prometheus-$PROMETHEUS_RELEASE"
 go_build --module "$PROM_MODULE@$PROMETHEUS_MODULE_VERSION" --from-source --what "Prometheus $PROMETHEUS_RELEASE" \

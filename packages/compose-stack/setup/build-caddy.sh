@@ -16,8 +16,8 @@ set -euo pipefail
 CADDY_MODULE="github.com/caddyserver/caddy/v2"
 
 LOG_PREFIX=containers:caddy
-# shellcheck source=../go-lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../go-lib.sh"
+# shellcheck source=../../native-stack/setup/go-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../native-stack/setup/go-lib.sh"
 
 go_build --module "$CADDY_MODULE@$CADDY_VERSION" --env CGO_ENABLED=0 \
   --ldflags "-X $CADDY_MODULE.CustomVersion=$CADDY_VERSION" --check version "$CADDY_VERSION*" \

@@ -22,8 +22,8 @@ set -euo pipefail
 COMPOSE_MODULE="github.com/docker/compose/v2"
 
 LOG_PREFIX=containers:compose
-# shellcheck source=../go-lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../go-lib.sh"
+# shellcheck source=../../native-stack/setup/go-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../native-stack/setup/go-lib.sh"
 
 binary="$CACHE_DIR/docker-compose-$COMPOSE_VERSION/docker-compose"
 plugin="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins/docker-compose"

@@ -17,12 +17,12 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../../../.." && pwd)"
+repo="$(cd "$here/../../.." && pwd)"
 run_dir="$repo/.run"
 
 LOG_PREFIX=setup:containers
-# shellcheck source=../lib.sh
-source "$here/../lib.sh"
+# shellcheck source=../../native-stack/setup/lib.sh
+source "$here/../../native-stack/setup/lib.sh"
 
 start=$SECONDS
 bg_init "$run_dir/setup-logs/containers-go" "Go build"
@@ -32,7 +32,7 @@ bg_start compose bash "$here/build-compose.sh" --binary
 bg_start caddy bash "$here/build-caddy.sh"
 bg_start mc bash "$here/build-mc.sh"
 for tool in collector jaeger minio victorialogs; do
-  bg_start "$tool" bash "$here/../build-$tool.sh"
+  bg_start "$tool" bash "$here/../../native-stack/setup/build-$tool.sh"
 done
 
 engine="$(bash "$here/ensure-dockerd.sh")" || die "no Docker engine (see above)."

@@ -11,8 +11,8 @@
 set -euo pipefail
 
 LOG_PREFIX=containers:dockerd
-# shellcheck source=../lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=../../native-stack/setup/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../native-stack/setup/lib.sh"
 
 wait_seconds="${DOCKERD_WAIT_SECONDS:-60}"
 

@@ -34,12 +34,12 @@ BASE_IMAGE="shopfloor/debian-base:bookworm"
 LABEL="org.shopfloor.standin.inputs"
 
 LOG_PREFIX=containers:standins
-# shellcheck source=../go-lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../go-lib.sh"
+# shellcheck source=../../native-stack/setup/go-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../native-stack/setup/go-lib.sh"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-setup_dir="$(cd "$here/.." && pwd)"
-repo="$(cd "$here/../../../.." && pwd)"
+setup_dir="$(cd "$here/../../native-stack/setup" && pwd)" # the native builds the stand-ins reuse
+repo="$(cd "$here/../../.." && pwd)"
 ctx_root="$CACHE_DIR/standins-ctx"
 
 # name -> tag; the order is the build order.
@@ -209,7 +209,7 @@ file_sha() {
 
 # inputs_hash <name>: sha256 over the folder's files, the inputs, the base image, the build args.
 inputs_hash() {
-  local name="$1" dir="$here/standins/$1" dest src
+  local name="$1" dir="$here/../standins/$1" dest src
   {
     (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
     (cd "$dir" && find . -type f -perm -u+x | sort) # an executable bit change counts
@@ -226,7 +226,7 @@ assemble_context() {
   local name="$1" ctx="$ctx_root/$1" dest src
   rm -rf "$ctx"
   mkdir -p "$ctx"
-  cp -R "$here/standins/$name/." "$ctx/"
+  cp -R "$here/../standins/$name/." "$ctx/"
   while read -r dest src; do
     [[ -n "$dest" ]] || continue
     mkdir -p "$(dirname "$ctx/$dest")"
@@ -241,7 +241,7 @@ summary=()
 start_all=$SECONDS
 for name in "${selected[@]}"; do
   tag="$(tag_of "$name")"
-  [[ -f "$here/standins/$name/Dockerfile" ]] || die "missing $here/standins/$name/Dockerfile"
+  [[ -f "$here/../standins/$name/Dockerfile" ]] || die "missing $here/../standins/$name/Dockerfile"
   while read -r dest src; do
     [[ -z "$dest" || -f "$src" ]] || die "input $src of the $name stand-in is missing"
   done < <(inputs_of "$name")
