@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { renderAlertmanagerConfig } from '@shopfloor/native-stack';
 import {
-  configPaths, DEV_PARTNER, FAST_ALERTING, LOOPBACK, ports, repoRoot, waitFor, type ServiceName, type Stack, type StackUpOptions,
+  configPaths, DEV_PARTNER, FAST_ALERTING, FAST_BUCKET_USAGE, LOOPBACK, ports, repoRoot, waitFor, type ServiceName, type Stack, type StackUpOptions,
 } from '@shopfloor/stack-contract';
 import { HOST_GATEWAY_NAME } from './docker-host';
 import { fasterHealthcheck, type Healthcheck } from './healthcheck';
@@ -118,7 +118,7 @@ export async function containersTestStack(opts: StackUpOptions = {}): Promise<St
     writeFileSync(join(STATE_DIR, 'alertmanager.yml'), rendered);
     configMounts.alertmanager = [`${join(STATE_DIR, 'alertmanager.yml')}:/etc/alertmanager/alertmanager.yml:ro`];
   }
-  const extraEnv: Record<string, Record<string, string>> = { 'order-watchdog': { ...opts.watchdogEnv } };
+  const extraEnv: Record<string, Record<string, string>> = { 'order-watchdog': { ...opts.watchdogEnv }, minio: { ...FAST_BUCKET_USAGE } };
   if (opts.watchdogJourney) {
     writeFileSync(join(STATE_DIR, 'journey.yaml'), opts.watchdogJourney, { mode: 0o644 });
     configMounts['order-watchdog'] = [`${join(STATE_DIR, 'journey.yaml')}:/etc/order-watchdog/journey.yaml:ro`];

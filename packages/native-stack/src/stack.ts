@@ -31,6 +31,8 @@ export interface StackOptions {
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Extra environment of the order watchdog (tests: a journey with short deadlines, a faster check). */
   watchdogEnv?: Record<string, string>;
+  /** Extra environment of MinIO (e.g. the tests' FAST_BUCKET_USAGE). */
+  minioEnv?: Record<string, string>;
   /** Alerting for tests: where notifications go and how fast; the rule files stay the shipped ones. */
   alerting?: AlertingOptions;
   log?: (line: string) => void;
@@ -131,7 +133,7 @@ export class NativeStack {
       ...(ownEpmd ? [epmd()] : []),
       postgres(stack.stateDir),
       rabbitmq(stack.stateDir),
-      minio(tools.minio, stack.stateDir),
+      minio(tools.minio, stack.stateDir, opts.minioEnv),
       victoriaLogs(tools.victorialogs, stack.stateDir),
       redis(stack.stateDir),
       // The initialized datadir is cached beside the profiles (survives `fresh`), once per version.

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COLLECTOR_OTLP_HTTP_URL, FAST_ALERTING, repoRoot, type Stack, type StackUpOptions } from '@shopfloor/stack-contract';
+import { COLLECTOR_OTLP_HTTP_URL, FAST_ALERTING, FAST_BUCKET_USAGE, repoRoot, type Stack, type StackUpOptions } from '@shopfloor/stack-contract';
 import { NativeStack } from './stack';
 
 /** A journey file for the watchdog process (outside the state directory, which a fresh start empties). */
@@ -23,6 +23,7 @@ export async function nativeTestStack(opts: StackUpOptions = {}): Promise<Stack>
       webhookBase: opts.alertWebhookBase,
       ...(opts.fastAlerting ? FAST_ALERTING : {}),
     },
+    minioEnv: FAST_BUCKET_USAGE,
     watchdogEnv: { ...opts.watchdogEnv, ...(opts.watchdogJourney ? { WATCHDOG_JOURNEY: journeyFile(opts.watchdogJourney) } : {}) },
     log: (line) => process.stderr.write(`# [stack] ${line}\n`),
   });

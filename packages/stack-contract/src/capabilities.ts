@@ -5,10 +5,9 @@ export type Runner = (typeof RUNNERS)[number];
 /**
  * What a scenario may need that not every runner has:
  * - `foreign-app`: Redis and MariaDB beside the stack, for an app that is none of ours;
- * - `bucket-usage`: MinIO's data scanner counts a bucket's objects within test time;
  * - `published-behind-login`: every published UI and OTLP endpoint behind a login (compose's promise).
  */
-export type Capability = 'foreign-app' | 'bucket-usage' | 'published-behind-login';
+export type Capability = 'foreign-app' | 'published-behind-login';
 
 /**
  * What each runner declares it can: `true`, or why it cannot (a scenario's skip reason). A new
@@ -17,12 +16,10 @@ export type Capability = 'foreign-app' | 'bucket-usage' | 'published-behind-logi
 export const CAPABILITIES: Record<Runner, Record<Capability, true | string>> = {
   native: {
     'foreign-app': true,
-    'bucket-usage': true,
     'published-behind-login': 'the native stack binds loopback without logins, by design',
   },
   containers: {
     'foreign-app': 'Redis and MariaDB are not part of compose/docker-compose.yaml',
-    'bucket-usage': 'the MinIO stand-in container did not count a second object within 240 s (open gap)',
     'published-behind-login': true,
   },
 };

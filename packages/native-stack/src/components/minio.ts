@@ -8,7 +8,7 @@ export const S3_CREDENTIALS = { accessKeyId: 'shopfloor', secretAccessKey: 'shop
 export const s3Endpoint = `http://${LOOPBACK}:${ports.minioApi}`;
 
 /** MinIO: the S3-compatible store of the shop's 3D model files, with bucket metrics for Prometheus. */
-export function minio(binary: string, stateDir: string): ComponentSpec {
+export function minio(binary: string, stateDir: string, extraEnv: Record<string, string> = {}): ComponentSpec {
   const data = join(stateDir, 'minio');
   return {
     name: 'minio',
@@ -20,6 +20,7 @@ export function minio(binary: string, stateDir: string): ComponentSpec {
       // Prometheus scrapes without a bearer token; the metrics hold sizes and counts, no data.
       MINIO_PROMETHEUS_AUTH_TYPE: 'public',
       MINIO_BROWSER: 'off',
+      ...extraEnv,
     },
     ports: { api: ports.minioApi, console: ports.minioConsole },
     async prepare() {
