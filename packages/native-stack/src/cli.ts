@@ -36,9 +36,9 @@ async function start(): Promise<void> {
     if (stack) void stopAndExit(stack);
     else aborted.abort();
   };
-  // `npm start` runs us under `sh -c`. npm passes SIGTERM to that shell, which dies without passing
-  // it on; npm passes SIGINT too, and the shell waits for us. A service manager may also kill just
-  // its main process. In each case our parent goes away: we are re-parented, and stop.
+  // `npm start` execs us, so npm's SIGINT and SIGTERM reach us. Without that exec (`sh -c` of an
+  // older script, a wrapper of the user's), the shell dies on SIGTERM without passing it on, and a
+  // service manager may kill just its main process: either way our parent goes away, and we stop.
   const parent = process.ppid;
   const parentWatch = setInterval(() => {
     if (process.ppid !== parent) shutdown(`the parent process ${parent} is gone`);
