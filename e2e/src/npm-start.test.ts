@@ -15,9 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EPMD_PORT, listProcesses, readProcessRecord, selectLeftovers, stopLeftovers } from '@shopfloor/native-stack';
 import { ports, repoRoot, tcpOpen } from '@shopfloor/stack-contract';
-import { stackKind } from './stack';
+import { stackLacks } from './stack';
 
-const NATIVE_ONLY = stackKind() === 'containers' && '`npm start` runs the native stack; the containers run has none to stop';
 const stateDir = join(repoRoot, '.run', 'dev');
 /** Until "all healthy": setup (warm: seconds) and the start of every component on 2 cores. */
 const START_TIMEOUT_MS = 5 * 60_000;
@@ -119,7 +118,7 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-describe('npm start in the background, stopped by a signal to npm', { skip: NATIVE_ONLY }, () => {
+describe('npm start in the background, stopped by a signal to npm', { skip: stackLacks('npm-start') }, () => {
   // Whatever a failed test left: npm's groups, then the components (by the stack's own record and marker).
   afterEach(async () => {
     for (const npm of started.splice(0)) killGroup(npm.pid);

@@ -5,9 +5,10 @@ export type Runner = (typeof RUNNERS)[number];
 /**
  * What a scenario may need that not every runner has:
  * - `foreign-app`: Redis and MariaDB beside the stack, for an app that is none of ours;
- * - `published-behind-login`: every published UI and OTLP endpoint behind a login (compose's promise).
+ * - `published-behind-login`: every published UI and OTLP endpoint behind a login (compose's promise);
+ * - `npm-start`: the run's stack is what `npm start` starts, so stopping `npm start` can be tested beside it.
  */
-export type Capability = 'foreign-app' | 'published-behind-login';
+export type Capability = 'foreign-app' | 'published-behind-login' | 'npm-start';
 
 /**
  * What each runner declares it can: `true`, or why it cannot (a scenario's skip reason). A new
@@ -17,10 +18,12 @@ export const CAPABILITIES: Record<Runner, Record<Capability, true | string>> = {
   native: {
     'foreign-app': true,
     'published-behind-login': 'the native stack binds loopback without logins, by design',
+    'npm-start': true,
   },
   containers: {
     'foreign-app': 'Redis and MariaDB are not part of compose/docker-compose.yaml',
     'published-behind-login': true,
+    'npm-start': '`npm start` runs the native stack; the containers run has none to stop',
   },
 };
 
