@@ -87,11 +87,12 @@ export async function watchdogPhase(
   mkdirSync(dir, { recursive: true });
   const shipped = join(repoRoot, 'packages', 'order-watchdog', 'journeys', 'shopfloor.yaml');
   const journey = join(dir, 'shopfloor-scaled.yaml');
-  writeFileSync(journey, scaledJourney(readFileSync(shipped, 'utf8'), WATCHDOG_SCALE));
+  // Its own journey name, so its state (a row of the watchdog database, keyed by journey) is not
+  // the stack's own watchdog's: the bench stack starts fresh, so this one starts from nothing.
+  writeFileSync(journey, scaledJourney(readFileSync(shipped, 'utf8'), WATCHDOG_SCALE).replace(/^name: shopfloor$/m, 'name: shopfloor-bench'));
   const checkIntervalMs = Math.round(SHIPPED_CHECK_INTERVAL_MS / WATCHDOG_SCALE);
-  const spec = orderWatchdog(stack.stateDir, {
+  const spec = orderWatchdog({
     WATCHDOG_JOURNEY: journey,
-    WATCHDOG_STATE_FILE: join(dir, 'state.json'),
     WATCHDOG_CHECK_INTERVAL_MS: String(checkIntervalMs),
     WATCHDOG_CANARY_INTERVAL_MS: '0',
     WATCHDOG_START_LOOKBACK_MS: '0',

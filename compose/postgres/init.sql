@@ -4,6 +4,7 @@ CREATE DATABASE shop;
 CREATE DATABASE crm;
 CREATE DATABASE mes;
 
--- The order watchdog's read-only role (idempotent; the native stack also runs it on every start
--- of the watchdog, for data directories initialized before the role existed).
+-- The order watchdog's role, read-only on the services' databases, and its own database
+-- `watchdog` for its state (idempotent; the native stack also runs it on every start of the
+-- watchdog, for data directories initialized before the role or the database existed).
 \ir watchdog-role.sql

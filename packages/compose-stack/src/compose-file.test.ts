@@ -370,8 +370,8 @@ test('the order watchdog: its own image, the read-only role, the RabbitMQ user f
   }
   assert.match(env.WATCHDOG_AMQP_URL!, /^amqp:\/\/\$\{RABBITMQ_USER:\?[^}]*\}:\$\{RABBITMQ_PASSWORD:\?[^}]*\}@rabbitmq:5672$/);
   assert.match(env.WATCHDOG_ALERTMANAGER_URL!, /^http:\/\/shopfloor:\$\{ALERTMANAGER_PASSWORD:\?[^}]*\}@alertmanager:9093$/);
-  assert.equal(env.WATCHDOG_STATE_FILE, '/var/lib/order-watchdog/state.json');
-  assert.ok((wd.volumes ?? []).includes('order-watchdog-data:/var/lib/order-watchdog'), 'its state survives a re-created container');
+  assert.match(env.WATCHDOG_STATE_DATABASE_URL!, /^postgres:\/\/watchdog:\$\{WATCHDOG_DB_PASSWORD:\?[^}]*\}@postgres:5432\/watchdog$/, 'its state in its own database, as the watchdog role');
+  assert.deepEqual(wd.volumes ?? [], [], 'no state volume: the state is in PostgreSQL, it survives a re-created container');
   assert.ok(Number(env.WATCHDOG_CANARY_INTERVAL_MS) > 0, 'the canary is on');
   for (const dep of ['postgres', 'rabbitmq', 'shop-api', 'crm-api', 'mes-api', 'alertmanager']) {
     assert.equal((wd.depends_on as Record<string, Dep>)[dep]?.condition, 'service_healthy', `order-watchdog waits for ${dep}`);

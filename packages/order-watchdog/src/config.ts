@@ -5,7 +5,8 @@ export interface WatchdogConfig {
   journeyPath: string;
   host: string;
   port: number;
-  stateFile: string;
+  /** PostgreSQL URL of the watchdog's own database, where its state is kept (may carry a password: never log it). */
+  stateDatabaseUrl: string;
   checkIntervalMs: number;
   batchSize: number;
   startLookbackMs: number;
@@ -35,6 +36,21 @@ function opt(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
+/** A required postgres:// URL naming a database; the message never repeats the value (it holds a password). */
+function postgresUrl(env: NodeJS.ProcessEnv, name: string): string {
+  const raw = opt(env, name);
+  if (raw === undefined) throw new Error(`${name} is required: the PostgreSQL database of the watchdog's state (README.md, "Restarts")`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} is not a URL (postgres://user:password@host:port/database)`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error(`${name} is not a postgres:// URL`);
+  if (url.pathname.replace(/^\//, '') === '') throw new Error(`${name} names no database (postgres://user:password@host:port/database)`);
+  return raw;
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): WatchdogConfig {
   const port = num(env, 'WATCHDOG_PORT', 8084, 0);
   const jaegerUrl = opt(env, 'WATCHDOG_JAEGER_URL');
@@ -42,7 +58,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): WatchdogConfig
     journeyPath: opt(env, 'WATCHDOG_JOURNEY') ?? join(__dirname, '..', 'journeys', 'shopfloor.yaml'),
     host: opt(env, 'WATCHDOG_HOST') ?? '0.0.0.0',
     port,
-    stateFile: opt(env, 'WATCHDOG_STATE_FILE') ?? join(process.cwd(), 'order-watchdog-state.json'),
+    stateDatabaseUrl: postgresUrl(env, 'WATCHDOG_STATE_DATABASE_URL'),
     checkIntervalMs: num(env, 'WATCHDOG_CHECK_INTERVAL_MS', 10_000, 100),
     batchSize: num(env, 'WATCHDOG_BATCH_SIZE', 1000, 1),
     startLookbackMs: num(env, 'WATCHDOG_START_LOOKBACK_MS', 10 * 60_000),

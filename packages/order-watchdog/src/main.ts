@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { readConfig } from './config';
+import { redactUrl } from './http-auth';
 import { loadJourney } from './journey';
 import { createWatchdogServer } from './server';
+import { openStateStore } from './state-store';
 import { Watchdog, type Log } from './watchdog';
 
 /** `order-watchdog`: checks the journey of WATCHDOG_JOURNEY, serves the page and /metrics. */
@@ -9,7 +11,17 @@ async function main(): Promise<void> {
   const log: Log = (level, msg, fields = {}) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
   const config = readConfig();
   const journey = loadJourney(config.journeyPath);
-  const watchdog = new Watchdog(journey, config, log);
+  if (process.env.WATCHDOG_STATE_FILE) log('warn', 'WATCHDOG_STATE_FILE is no longer read: the state is kept in WATCHDOG_STATE_DATABASE_URL');
+  const stateDatabase = redactUrl(config.stateDatabaseUrl);
+  const store = openStateStore(config.stateDatabaseUrl, journey.name);
+  // Unreadable or foreign state stops the start (as before): starting fresh would repeat alerts.
+  const state = await store.load(Date.now() - config.startLookbackMs).catch(async (err: unknown) => {
+    await store.close().catch(() => {});
+    // 3D000: the database does not exist (a data directory older than it).
+    const hint = (err as { code?: string }).code === '3D000' ? ' (compose/postgres/watchdog-role.sql creates it)' : '';
+    throw new Error(`loading the state from ${stateDatabase}: ${(err as Error).message}${hint}`);
+  });
+  const watchdog = new Watchdog(journey, config, log, store, state);
   const lookup = async (orderId: string) => {
     const reached: Record<string, number> = {};
     let traceId: string | undefined;
@@ -27,20 +39,23 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
   });
-  log('info', 'order watchdog listening', { journey: journey.name, stages: journey.stages.map((s) => s.id), url: `http://${config.host}:${config.port}/`, stateFile: config.stateFile });
+  log('info', 'order watchdog listening', { journey: journey.name, stages: journey.stages.map((s) => s.id), url: `http://${config.host}:${config.port}/`, stateDatabase });
   watchdog.start();
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (why: string, code = 0) => {
     if (stopping) process.exit(1);
     stopping = true;
-    log('info', 'stopping', { signal });
+    log('info', 'stopping', { why });
     server.close();
     server.closeAllConnections();
     watchdog.stop().then(
-      () => process.exit(0),
+      () => process.exit(code),
       () => process.exit(1),
     );
   };
+  // Another instance took the state over: exit non-zero, loudly (a supervisor restarting this one
+  // makes it load the newer state).
+  watchdog.onSuperseded = () => stop('state written by another instance', 1);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

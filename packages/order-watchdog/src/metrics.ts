@@ -14,6 +14,9 @@ export interface CheckHealth {
   checks?: number;
   /** Time waiting for the databases' answers, and queries, since start. */
   db?: { queryMs: number; queries: number };
+  /** Saves of the state that failed (database unreachable), and the last that succeeded. */
+  stateSaveFailures?: number;
+  lastStateSaveAt?: number;
 }
 
 function escapeLabel(v: string): string {
@@ -80,6 +83,12 @@ export function renderMetrics(journey: Journey, state: WatchdogState, health: Ch
   metric('shopfloor_watchdog_canary_completed_total', 'counter', 'Canary orders that reached the last stage.', [[{}, state.counters.canaryCompleted]]);
   metric('shopfloor_watchdog_check_failures_total', 'counter', 'Checks that failed (a database unreachable, ...).', [[{}, health.failures]]);
   metric('shopfloor_watchdog_alert_post_failures_total', 'counter', 'Failed POSTs to Alertmanager.', [[{}, health.alertPostFailures]]);
+  if (health.stateSaveFailures !== undefined) {
+    metric('shopfloor_watchdog_state_save_failures_total', 'counter', 'Saves of the state to its database that failed (the state is kept in memory and saved again after the next check).', [[{}, health.stateSaveFailures]]);
+  }
+  if (health.lastStateSaveAt !== undefined) {
+    metric('shopfloor_watchdog_state_last_saved_timestamp_seconds', 'gauge', 'Time of the last successful save of the state (Unix seconds).', [[{}, health.lastStateSaveAt / 1000]]);
+  }
   if (health.canary) {
     const c = health.canary;
     metric('shopfloor_watchdog_canary_interval_seconds', 'gauge', 'Pace of the canary orders (0: no canary).', [[{}, c.intervalMs / 1000]]);

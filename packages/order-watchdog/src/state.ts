@@ -1,7 +1,7 @@
 import type { ClosedOrder, OpenOrder } from './order';
 import type { AlertRecord } from './alerts';
 
-/** Everything the watchdog must keep across a restart (saved after every check). */
+/** Everything the watchdog must keep across a restart (saved after every check, state-store.ts). */
 export interface WatchdogState {
   version: 1;
   journey: string;
@@ -61,4 +61,19 @@ export function emptyState(journey: string, cursorAt: number): WatchdogState {
       canaryCompleted: 0,
     },
   };
+}
+
+/**
+ * The state as stored (`undefined`: none yet) made current: none starts fresh with the cursor at
+ * `freshCursorAt`; counters added since it was written start at 0. A state of another journey or
+ * version is refused, never silently reset (alerts would repeat or get lost).
+ */
+export function restoreState(stored: unknown, journey: string, freshCursorAt: number): WatchdogState {
+  const fresh = emptyState(journey, freshCursorAt);
+  if (stored === undefined || stored === null) return fresh;
+  if (typeof stored !== 'object' || Array.isArray(stored)) throw new Error('the stored state is not an object');
+  const state = stored as Partial<WatchdogState>;
+  if (state.version !== 1) throw new Error(`state version ${String(state.version)} is not 1`);
+  if (state.journey !== journey) throw new Error(`the stored state is of journey "${String(state.journey)}", not "${journey}"`);
+  return { ...fresh, ...state, counters: { ...fresh.counters, ...state.counters } } as WatchdogState;
 }

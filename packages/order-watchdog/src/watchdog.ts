@@ -7,8 +7,8 @@ import { deadLetterQueue, finalDeadline, type Journey } from './journey';
 import type { CheckHealth } from './metrics';
 import type { OpenOrder } from './order';
 import { RecordReader } from './records';
-import { loadState, saveState } from './state-file';
 import type { WatchdogState } from './state';
+import { StateConflictError, type StateStore } from './state-store';
 import { firstErrorSpan, missingStages, TraceFinder } from './traces';
 import { type StageRow, activeAlerts, addNewOrders, applyStageRows, flagOrder, newlyOverdue, ordersMissing, settle } from './tracker';
 
@@ -20,10 +20,10 @@ const TELEMETRY_PER_CHECK = 200;
 /** Most new orders read per check (batches of WATCHDOG_BATCH_SIZE). */
 const NEW_BATCHES_PER_CHECK = 20;
 
-/** The check loop: records → progress → flags → alerts, state saved after every check. */
+/** The check loop: records → progress → flags → state saved → alerts. */
 export class Watchdog {
   readonly state: WatchdogState;
-  readonly health: CheckHealth = { failures: 0, alertPostFailures: 0 };
+  readonly health: CheckHealth = { failures: 0, alertPostFailures: 0, stateSaveFailures: 0 };
   readonly links: Links;
   private readonly records: RecordReader;
   private readonly broker: BrokerObserver;
@@ -36,9 +36,21 @@ export class Watchdog {
   private lastAlertPost = 0;
   private alertsDirty = true;
   private stopped = false;
+  /** Another instance wrote the stored state: this one stops (its state is stale). */
+  private superseded = false;
+  /** Called once when another instance took the state over (main exits: a loud failure). */
+  onSuperseded?: (err: StateConflictError) => void;
 
-  constructor(readonly journey: Journey, readonly config: WatchdogConfig, private readonly log: Log, env: NodeJS.ProcessEnv = process.env) {
-    this.state = loadState(config.stateFile, journey.name, Date.now() - config.startLookbackMs);
+  /** `state`: as `store` loaded it (StateStore.load). */
+  constructor(
+    readonly journey: Journey,
+    readonly config: WatchdogConfig,
+    private readonly log: Log,
+    private readonly store: StateStore,
+    state: WatchdogState,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.state = state;
     this.records = new RecordReader(journey, env);
     this.health.db = this.records.spent;
     this.broker = new BrokerObserver(config.amqpUrl, config.rabbitmqMetricsUrl);
@@ -72,10 +84,38 @@ export class Watchdog {
     clearTimeout(this.timer);
     clearInterval(this.canaryTimer);
     await this.running;
-    await Promise.all([this.records.close(), this.broker.close()]);
+    // A last save: what changed since the last check (canary counters) and a clean hand-over.
+    if (!this.superseded) await this.saveState();
+    await Promise.all([this.records.close(), this.broker.close(), this.store.close()]);
+  }
+
+  /**
+   * Saves the state. A database outage costs nothing but durability: the state stays in memory
+   * and the next check saves it (the page keeps serving). A conflict (another instance wrote)
+   * stops this instance: going on would overwrite the other's state or repeat its alerts.
+   */
+  async saveState(): Promise<void> {
+    if (this.superseded) return;
+    try {
+      await this.store.save(this.state);
+      this.health.lastStateSaveAt = Date.now();
+    } catch (err) {
+      if (err instanceof StateConflictError) {
+        this.superseded = true;
+        this.stopped = true;
+        clearTimeout(this.timer);
+        clearInterval(this.canaryTimer);
+        this.log('error', 'the state was written by another instance: this one stops checking', { error: err.message });
+        this.onSuperseded?.(err);
+        return;
+      }
+      this.health.stateSaveFailures = (this.health.stateSaveFailures ?? 0) + 1;
+      this.log('error', 'saving the state failed: kept in memory, saved again after the next check', { error: (err as Error).message });
+    }
   }
 
   private async canary(): Promise<void> {
+    if (this.stopped) return;
     try {
       const id = await sendCanary(this.journey);
       this.canaries.add(id);
@@ -91,8 +131,10 @@ export class Watchdog {
   /** One check; failures are logged and counted (the dead-man alert watches the last success). */
   async checkOnce(): Promise<void> {
     const t0 = Date.now();
+    let checked = false;
     try {
       await this.check(t0);
+      checked = true;
       this.health.lastSuccessAt = Date.now();
       this.health.checks = (this.health.checks ?? 0) + 1;
       this.health.lastDurationMs = Date.now() - t0;
@@ -100,6 +142,9 @@ export class Watchdog {
       this.health.failures++;
       this.log('error', 'check failed', { error: (err as Error).message });
     }
+    // Saved outside the check: a failed save is not a failed check (the orders were checked).
+    if (checked) await this.saveState();
+    if (this.superseded) return;
     await this.postAlerts().catch((err: unknown) => {
       this.health.alertPostFailures++;
       this.log('warn', 'posting alerts to Alertmanager failed', { error: (err as Error).message });
@@ -141,7 +186,6 @@ export class Watchdog {
     }
     await this.checkTelemetry(now);
     state.resolved = pruneResolved(state.resolved, now);
-    saveState(this.config.stateFile, state);
   }
 
   private async observe(orders: OpenOrder[]): Promise<Observations> {

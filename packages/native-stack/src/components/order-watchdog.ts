@@ -7,7 +7,10 @@ import { PG_PASSWORD, PG_USER } from './postgres';
 import { amqpUrl } from './rabbitmq';
 import { serviceUrl } from './services';
 
-/** The read-only role of compose/postgres/init.sql (its password: WATCHDOG_DB_PASSWORD, default below). */
+/**
+ * The watchdog's role of compose/postgres/watchdog-role.sql (its password: WATCHDOG_DB_PASSWORD,
+ * default below): read-only on the services' databases, owner of its state database.
+ */
 export const WATCHDOG_DB_USER = 'watchdog';
 export const WATCHDOG_DB_PASSWORD = process.env.WATCHDOG_DB_PASSWORD || 'watchdog-dev';
 
@@ -15,14 +18,18 @@ export function watchdogDatabaseUrl(db: string): string {
   return `postgres://${WATCHDOG_DB_USER}:${encodeURIComponent(WATCHDOG_DB_PASSWORD)}@${LOOPBACK}:${ports.postgres}/${db}`;
 }
 
+/** The watchdog's own database, where it keeps its state (created by watchdog-role.sql). */
+export const WATCHDOG_STATE_DB = 'watchdog';
+
 export const orderWatchdogUrl = `http://${LOOPBACK}:${ports.orderWatchdog}`;
 
 /**
  * The order watchdog (packages/order-watchdog) on the shipped journey
- * (journeys/shopfloor.yaml), its state in `.run/<profile>/order-watchdog/state.json`.
+ * (journeys/shopfloor.yaml), its state in the stack's PostgreSQL (database `watchdog`, which goes
+ * with the data directory: a fresh stack starts the watchdog fresh).
  * `extraEnv` overrides any of its variables (tests: a journey with short deadlines, a faster check).
  */
-export function orderWatchdog(stateDir: string, extraEnv: Record<string, string> = {}): ComponentSpec {
+export function orderWatchdog(extraEnv: Record<string, string> = {}): ComponentSpec {
   return {
     name: 'order-watchdog',
     command: process.execPath,
@@ -32,7 +39,7 @@ export function orderWatchdog(stateDir: string, extraEnv: Record<string, string>
       WATCHDOG_HOST: LOOPBACK,
       WATCHDOG_PORT: String(ports.orderWatchdog),
       WATCHDOG_PUBLIC_URL: orderWatchdogUrl,
-      WATCHDOG_STATE_FILE: join(stateDir, 'order-watchdog', 'state.json'),
+      WATCHDOG_STATE_DATABASE_URL: watchdogDatabaseUrl(WATCHDOG_STATE_DB),
       WATCHDOG_SHOP_DATABASE_URL: watchdogDatabaseUrl('shop'),
       WATCHDOG_CRM_DATABASE_URL: watchdogDatabaseUrl('crm'),
       WATCHDOG_MES_DATABASE_URL: watchdogDatabaseUrl('mes'),
@@ -45,7 +52,7 @@ export function orderWatchdog(stateDir: string, extraEnv: Record<string, string>
       ...extraEnv,
     },
     ports: { http: ports.orderWatchdog },
-    // The read-only role, also in data directories initialized before it existed (idempotent).
+    // The role and its state database, also in data directories initialized before they existed (idempotent).
     async prepare() {
       await promisify(execFile)(
         'psql',
