@@ -49,12 +49,12 @@ STANDINS=(
   "postgres shopfloor-standin/postgres:15-bookworm"
   "rabbitmq shopfloor-standin/rabbitmq:3.10-bookworm"
   "minio shopfloor-standin/minio:RELEASE.2026-02-12"
-  "jaeger shopfloor-standin/jaeger:2.13.0"
+  "jaeger shopfloor-standin/jaeger:2.12.0"
   "prometheus shopfloor-standin/prometheus:v3.13.2"
   "alertmanager shopfloor-standin/alertmanager:0.25-bookworm"
   "node-exporter shopfloor-standin/node-exporter:1.5-bookworm"
   "postgres-exporter shopfloor-standin/postgres-exporter:0.11-bookworm"
-  "otelcol shopfloor-standin/otelcol:0.155.0"
+  "otelcol shopfloor-standin/otelcol:0.161.0"
   "victorialogs shopfloor-standin/victorialogs:v1.52.1"
 )
 # The ones with Go-built binaries among their inputs (inputs_of below).

@@ -13,7 +13,7 @@
 # stdout: the absolute path of the binary, on the last line. Progress goes to stderr.
 set -euo pipefail
 
-# Go module github.com/jaegertracing/jaeger v1.76.0 == Jaeger v2.13.0 (the module's tags are
+# Go module github.com/jaegertracing/jaeger v1.75.0 == Jaeger v2.12.0 (the module's tags are
 # v1.x; later Jaeger releases have no Go-usable tag).
 JAEGER_MODULE="github.com/jaegertracing/jaeger"
 

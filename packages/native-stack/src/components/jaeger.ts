@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { configPaths, httpHealthy, LOOPBACK, ports } from '@shopfloor/stack-contract';
 import type { ComponentSpec } from '../types';
 
-export function jaeger(binary: string): ComponentSpec {
+/** Jaeger; its traces in Badger under `<stateDir>/jaeger`, kept across restarts. */
+export function jaeger(binary: string, stateDir: string): ComponentSpec {
   return {
     name: 'jaeger',
     command: binary,
@@ -9,6 +11,7 @@ export function jaeger(binary: string): ComponentSpec {
     env: {
       JAEGER_BIND_HOST: LOOPBACK,
       PROMETHEUS_SERVER_URL: `http://${LOOPBACK}:${ports.prometheus}`,
+      JAEGER_BADGER_DIR: join(stateDir, 'jaeger'),
     },
     ports: {
       'OTLP/gRPC': ports.jaegerOtlpGrpc,
