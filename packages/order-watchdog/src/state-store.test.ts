@@ -1,48 +1,133 @@
-import { describe, it } from 'node:test';
+import { execFile, execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
+import { Pool } from 'pg';
 import { readConfig } from './config';
 import { emptyState, restoreState } from './state';
-import { conflictOwner, PgStateStore, SQL, StateConflictError, type Queryable, type StateStore } from './state-store';
+import { conflictOwner, openStateStore, PgStateStore, SQL, StateConflictError, type Queryable, type StateStore } from './state-store';
 import { testJourney } from './test-journey';
 import { Watchdog, type Log } from './watchdog';
 
-/**
- * The table `watchdog_state` in memory, answering the store's statements as PostgreSQL does
- * (bigint as text, json parsed). The real database is the e2e suite's (README.md, "Tests").
- */
-class FakeTable implements Queryable {
-  rows = new Map<string, { generation: number; json: string; writtenBy: string }>();
-  /** The next write commits but its answer is lost (the connection drops after the commit). */
-  loseNextAnswer = false;
+const run = promisify(execFile);
 
-  async query(text: string, values: unknown[] = []): Promise<{ rows: Record<string, unknown>[] }> {
-    const journey = String(values[0]);
-    const row = this.rows.get(journey);
-    const answer = (rows: Record<string, unknown>[]) => {
-      if (this.loseNextAnswer) {
-        this.loseNextAnswer = false;
-        throw new Error('Connection terminated unexpectedly');
+/**
+ * A throwaway PostgreSQL for this file: a fresh cluster in a temporary directory, reachable only
+ * through a unix socket in that directory (no TCP: nothing to collide with a running stack), with
+ * the role and database of compose/postgres/watchdog-role.sql (the role read-only by default, the
+ * database `watchdog` its own). Uses Debian's server binaries, installed by `npm run setup`.
+ */
+class ThrowawayPostgres {
+  private running = true;
+  private readonly stopAtExit = () => this.stopNow();
+
+  private constructor(
+    private readonly bin: string,
+    /** The temporary directory: the data directory, the server's log and its socket. */
+    readonly dir: string,
+    readonly port: number,
+    private readonly asServer: { uid?: number; gid?: number },
+  ) {
+    process.on('exit', this.stopAtExit); // the after hook never ran (e.g. the run was cut short)
+  }
+
+  static async start(): Promise<ThrowawayPostgres> {
+    const bin = serverBinaries();
+    const asServer = serverUser();
+    const dir = mkdtempSync(join(tmpdir(), 'order-watchdog-pg-'));
+    try {
+      if (asServer.uid !== undefined) chownSync(dir, asServer.uid, asServer.gid!);
+      const port = await freePort();
+      const data = join(dir, 'data');
+      const opts = { ...asServer, cwd: dir };
+      await run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], opts);
+      const server = new ThrowawayPostgres(bin, dir, port, asServer);
+      try {
+        await run(join(bin, 'pg_ctl'), ['start', '-D', data, '-w', '-t', '30', '-l', join(dir, 'server.log'),
+          '-o', `-p ${port} -k '${dir}' -c listen_addresses='' -c fsync=off`], opts);
+      } catch (err) {
+        const log = existsSync(join(dir, 'server.log')) ? readFileSync(join(dir, 'server.log'), 'utf8') : '(no log)';
+        server.stop();
+        throw new Error(`pg_ctl start failed: ${(err as Error).message}\n${log}`);
       }
-      return { rows };
-    };
-    switch (text) {
-      case SQL.schema:
-        return { rows: [] };
-      case SQL.load:
-        return { rows: row ? [{ generation: String(row.generation), state: JSON.parse(row.json) as unknown }] : [] };
-      case SQL.insert:
-        if (row) return { rows: [] };
-        this.rows.set(journey, { generation: 1, json: String(values[1]), writtenBy: String(values[2]) });
-        return answer([{ generation: '1' }]);
-      case SQL.update:
-        if (!row || row.generation !== Number(values[3])) return { rows: [] };
-        this.rows.set(journey, { generation: row.generation + 1, json: String(values[1]), writtenBy: String(values[2]) });
-        return answer([{ generation: String(row.generation + 1) }]);
-      case SQL.version:
-        return { rows: row ? [{ generation: String(row.generation), written_by: row.writtenBy, updated_at: '2026-01-01T00:00:00.000Z' }] : [] };
-      default:
-        throw new Error(`unexpected statement: ${text}`);
+      return server;
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
     }
+  }
+
+  /** The URL of `database` as `user`, over the socket (pg: `host` a directory is a socket's). */
+  url(database: string, user = 'watchdog'): string {
+    return `postgres://${user}@localhost/${database}?host=${encodeURIComponent(this.dir)}&port=${this.port}`;
+  }
+
+  /** Stops the server at once (its data is thrown away) and removes the directory. */
+  stop(): void {
+    process.off('exit', this.stopAtExit);
+    this.stopNow();
+  }
+
+  private stopNow(): void {
+    try {
+      if (this.running) execFileSync(join(this.bin, 'pg_ctl'), ['stop', '-D', join(this.dir, 'data'), '-m', 'immediate', '-w'], { ...this.asServer, cwd: this.dir, stdio: 'ignore' });
+    } finally {
+      this.running = false;
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The newest PostgreSQL under Debian's /usr/lib/postgresql/<version>/bin. */
+function serverBinaries(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', 'initdb'))) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (!newest) throw new Error(`no PostgreSQL server under ${root}/<version>/bin (initdb, pg_ctl): run \`npm run setup\`, which installs it`);
+  return join(root, newest, 'bin');
+}
+
+/** PostgreSQL refuses to run as root: when we are root, it runs as Debian's `postgres` user. */
+function serverUser(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  if (!line) throw new Error('running as root but there is no `postgres` user: run `npm run setup`, which installs PostgreSQL');
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/** A port no one listens on (it only names the socket file: the server has no TCP). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The real pool, but the answer to one write is lost after the write committed: what a
+ * connection dropping between the commit and the reply looks like to the store.
+ */
+class AnswerLost implements Queryable {
+  loseNextAnswer = false;
+  constructor(private readonly pool: Pool) {}
+
+  async query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }> {
+    const result = await this.pool.query(text, values); // one statement, so committed once answered
+    if (this.loseNextAnswer && (text === SQL.insert || text === SQL.update)) {
+      this.loseNextAnswer = false;
+      throw new Error('Connection terminated unexpectedly');
+    }
+    return result;
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
   }
 }
 
@@ -80,55 +165,123 @@ describe('whose write a save ran into', () => {
   });
 });
 
-describe('the PostgreSQL store (against a stand-in of its table)', () => {
+describe('the PostgreSQL store (against a throwaway PostgreSQL)', () => {
+  let server: ThrowawayPostgres | undefined;
+  /** The superuser on `watchdog`: drops the table between tests, reads what was stored. */
+  let admin: Pool | undefined;
+  let stores: PgStateStore[] = [];
+
+  before(async () => {
+    server = await ThrowawayPostgres.start();
+    const setup = new Pool({ connectionString: server.url('postgres', 'postgres'), max: 1 });
+    try {
+      await setup.query('CREATE ROLE watchdog LOGIN');
+      await setup.query('ALTER ROLE watchdog SET default_transaction_read_only = on');
+      await setup.query('CREATE DATABASE watchdog OWNER watchdog');
+      await setup.query('REVOKE ALL ON DATABASE watchdog FROM PUBLIC');
+    } finally {
+      await setup.end();
+    }
+    admin = new Pool({ connectionString: server.url('watchdog', 'postgres'), max: 1 });
+  });
+
+  after(async () => {
+    try {
+      await Promise.all(stores.map((s) => s.close().catch(() => {})));
+      await admin?.end();
+    } finally {
+      server?.stop();
+    }
+  });
+
+  beforeEach(async () => {
+    await admin!.query('DROP TABLE IF EXISTS watchdog_state'); // each test from no table at all
+  });
+
+  afterEach(async () => {
+    const open = stores;
+    stores = [];
+    await Promise.all(open.map((s) => s.close()));
+  });
+
+  /** An instance of the watchdog on the throwaway database, as main.ts opens it. */
+  const instance = (journey = 'test'): PgStateStore => {
+    const store = openStateStore(server!.url('watchdog'), journey);
+    stores.push(store);
+    return store;
+  };
+
+  const stored = async (journey = 'test') => {
+    const row = (await admin!.query('SELECT generation, state::text AS json, written_by FROM watchdog_state WHERE journey = $1', [journey])).rows[0] as
+      | { generation: string; json: string; written_by: string }
+      | undefined;
+    assert.ok(row, `a row for journey "${journey}"`);
+    return { generation: Number(row.generation), json: row.json, writtenBy: row.written_by };
+  };
+
   it('load → save → load in another instance: the same state; each save one generation more', async () => {
-    const table = new FakeTable();
-    const a = new PgStateStore(table, 'test');
+    const a = instance();
     const s = await a.load(42);
     assert.deepEqual(s, emptyState('test', 42));
     await a.save(s);
     s.counters.completed = 2;
     await a.save(s);
-    assert.equal(table.rows.get('test')!.generation, 2);
-    const b = new PgStateStore(table, 'test');
+    const row = await stored();
+    assert.equal(row.generation, 2);
+    assert.equal(row.writtenBy, a.writer);
+    assert.equal(row.json, JSON.stringify(s), 'json keeps the state as written');
+    const b = instance();
     assert.deepEqual(await b.load(99_999), s, 'a restart picks up the saved state, not a fresh one');
   });
 
   it('a save after another instance wrote fails loudly and leaves the other state as it is', async () => {
-    const table = new FakeTable();
-    const a = new PgStateStore(table, 'test');
+    const a = instance();
     const s = await a.load(0);
     await a.save(s);
-    const b = new PgStateStore(table, 'test');
+    const b = instance();
     const taken = await b.load(0);
     taken.counters.completed = 9;
     await b.save(taken);
     s.counters.completed = 1;
     await assert.rejects(a.save(s), (err: unknown) => err instanceof StateConflictError && /generation 2, written by .*last loaded or wrote generation 1: another instance took over/.test(err.message));
-    assert.equal((JSON.parse(table.rows.get('test')!.json) as typeof s).counters.completed, 9);
+    const row = await stored();
+    assert.equal(row.generation, 2);
+    assert.equal(row.writtenBy, b.writer);
+    assert.equal((JSON.parse(row.json) as typeof s).counters.completed, 9);
   });
 
-  it('two fresh instances: the second to insert the first row fails', async () => {
-    const table = new FakeTable();
-    const a = new PgStateStore(table, 'test');
-    const b = new PgStateStore(table, 'test');
-    const sa = await a.load(0);
-    const sb = await b.load(0);
-    await a.save(sa);
-    await assert.rejects(b.save(sb), StateConflictError);
+  it('two fresh instances at once: one inserts the first row, the other fails', async () => {
+    const a = instance();
+    const b = instance();
+    // Both create the table at once, then both insert the first row at once.
+    const [sa, sb] = await Promise.all([a.load(0), b.load(0)]);
+    sa.counters.completed = 1;
+    sb.counters.completed = 2;
+    const results = await Promise.allSettled([a.save(sa), b.save(sb)]);
+    const won = results.findIndex((r) => r.status === 'fulfilled');
+    const lost = results.find((r) => r.status === 'rejected');
+    assert.ok(won >= 0 && lost, `one save succeeds, one fails: ${results.map((r) => r.status).join(', ')}`);
+    assert.ok(lost.reason instanceof StateConflictError, String(lost.reason));
+    const row = await stored();
+    assert.equal(row.generation, 1);
+    assert.equal(row.writtenBy, [a, b][won]!.writer);
+    assert.equal((JSON.parse(row.json) as typeof sa).counters.completed, won + 1);
   });
 
   it('a save whose answer was lost is not taken for another instance: the next save goes on', async () => {
-    const table = new FakeTable();
-    const a = new PgStateStore(table, 'test');
+    const db = new AnswerLost(new Pool({ connectionString: server!.url('watchdog'), max: 1, options: '-c default_transaction_read_only=off' }));
+    const a = new PgStateStore(db, 'test');
+    stores.push(a);
     const s = await a.load(0);
     await a.save(s);
-    table.loseNextAnswer = true;
+    db.loseNextAnswer = true;
     await assert.rejects(a.save(s), /Connection terminated/);
-    assert.equal(table.rows.get('test')!.generation, 2, 'committed, unbeknown to the store');
+    assert.equal((await stored()).generation, 2, 'committed, unbeknown to the store');
     s.counters.late = 1;
     await a.save(s);
-    assert.equal(table.rows.get('test')!.generation, 3);
+    const row = await stored();
+    assert.equal(row.generation, 3);
+    assert.equal((JSON.parse(row.json) as typeof s).counters.late, 1);
   });
 });
 
