@@ -1,13 +1,14 @@
 /**
  * What the environment asks of a run (the bench takes no command-line arguments). Pure
  * (unit-tested).
- *   BENCH_ONLY=watchdog|logs  that phase alone, its figures merged into the results file
+ *   BENCH_ONLY=watchdog|logs|persistence  that phase alone, its figures merged into the results
+ *                            file (persistence needs no running stack: none is started)
  *   BENCH_QUICK=1             a smoke run: shorter runs, written where git does not look
  */
 import { DEFAULTS, QUICK, type Settings } from './settings';
 
 /** The phases that run alone. */
-export const ALONE = ['watchdog', 'logs'] as const;
+export const ALONE = ['watchdog', 'logs', 'persistence'] as const;
 export type AlonePhase = (typeof ALONE)[number];
 
 export interface Options {

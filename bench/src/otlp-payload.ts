@@ -63,14 +63,21 @@ export class PayloadTemplate implements OtlpPayload {
   }
 
   fresh(): Buffer {
+    return this.freshWithIds().body;
+  }
+
+  /** Like fresh(), and the new trace ids (lowercase hex), e.g. to look the traces up afterwards. */
+  freshWithIds(): { body: Buffer; traceIds: string[] } {
     const out = Buffer.from(this.bytes);
     const ids = randomBytes(16 * this.sites.length);
+    const traceIds: string[] = [];
     this.sites.forEach((offsets, i) => {
       const id = ids.subarray(i * 16, i * 16 + 16);
+      traceIds.push(id.toString('hex'));
       const replacement = this.encoding === 'json' ? Buffer.from(id.toString('hex'), 'latin1') : id;
       for (const at of offsets) replacement.copy(out, at);
     });
-    return out;
+    return { body: out, traceIds };
   }
 }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StepResult } from './collector';
 import { Figures } from './context';
+import { persistenceRatios } from './persistence';
 import { finishRun, mergePhase, renderSummary, type FinishedRun, type PhaseResults } from './results';
 import { DEFAULTS } from './settings';
 import { measurement, type Measurement } from './stats';
@@ -103,7 +104,7 @@ describe('finishRun', () => {
   };
 
   it('a BENCH_ONLY run whose phase failed leaves the results file alone, and says so', () => {
-    for (const only of ['watchdog', 'logs'] as const) {
+    for (const only of ['watchdog', 'logs', 'persistence'] as const) {
       const file = fileWith(previous);
       const before = readFileSync(file, 'utf8');
       const figures = new Figures();
@@ -134,6 +135,31 @@ describe('finishRun', () => {
     });
     assert.deepEqual(doc.measurements.map((x: Measurement) => [x.name, x.median]), [['startup.wall', 1], ['logs.highest_sustained_step', 5], ['watchdog.detection', 8]]);
     assert.match(out, /^\nmeasurement +variant +unit +median +min +max +runs\n[- ]+\nwatchdog\.detection +watchdog +s +8 +7 +9 +3\nnote: a note\n\nmerged into .* \(42 s in all\)\n$/);
+  });
+
+  it("BENCH_ONLY=persistence merges its figures and ratios into the last full run's, and prints the ratio table", () => {
+    const file = fileWith(previous);
+    const figures = new Figures();
+    figures.record('persistence.collector.accepted', 'persistent', 'spans/s', [30000, 32000]);
+    figures.record('persistence.collector.accepted', 'in-memory', 'spans/s', [40000]);
+    const persistence = {
+      ratios: persistenceRatios(figures.measurements),
+      configs: { collector: 'c', jaeger: 'j', overlays: 'o' },
+      spansPerRequest: 500,
+      concurrency: 8,
+      loadS: 10,
+      rounds: 2,
+      bufferItem: 'skipped',
+    };
+    const out = run(file, 'persistence', { persistence }, figures);
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    assert.deepEqual(Object.keys(doc), ['generated', 'collectorSteps', 'watchdog', 'logSteps', 'persistence', 'measurements']);
+    assert.equal(doc.persistence.command, 'BENCH_ONLY=persistence npm run bench');
+    assert.deepEqual(doc.persistence.ratios, [
+      { figure: 'persistence.collector.accepted', unit: 'spans/s', variant: 'persistent', value: 31000, baseline: 'in-memory', baselineValue: 40000, ratio: 0.775 },
+    ]);
+    assert.deepEqual(doc.measurements.map((x: Measurement) => x.name).slice(-2), ['persistence.collector.accepted', 'persistence.collector.accepted']);
+    assert.match(out, /\nPersistence \(medians; ratio variant \/ baseline\):\nfigure +unit +variant +value +baseline +value +ratio\n[- ]+\npersistence\.collector\.accepted +spans\/s +persistent +31000 +in-memory +40000 +0\.775\n/);
   });
 
   it('BENCH_ONLY=logs with no earlier results writes a file of its own figures only', () => {

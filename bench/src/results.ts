@@ -12,11 +12,13 @@ import { MEMORY_LIMITER_MIB, type StepResult } from './collector';
 import type { Figures } from './context';
 import { SPAN_METRICS_FLUSH_S, SPAN_METRICS_SCRAPE_S, type TraceShape } from './freshness';
 import type { AlonePhase } from './options';
+import type { PersistenceFigures } from './phases/persistence';
 import type { Settings } from './settings';
 import { ratioRows, renderMeasurements, renderRatios, renderTable, type Measurement, type RatioRow } from './stats';
 import { checkTargets, type TargetCheck } from './targets';
 import { COMMON_OTEL_ENV } from './variants';
 import type { WatchdogFigures } from './watchdog';
+import type { PersistenceRatio } from './persistence';
 
 export function resultsFile(quick: boolean): string {
   return join(repoRoot, 'bench', 'results', quick ? 'quick-run.tmp' : 'latest.json');
@@ -41,6 +43,7 @@ export interface PhaseResults {
   logSteps: StepResult[];
   freshnessTrace?: TraceShape;
   watchdog?: WatchdogFigures;
+  persistence?: PersistenceFigures;
 }
 
 export interface FinishedRun {
@@ -58,7 +61,7 @@ export interface FinishedRun {
 export type ResultsDocument = Record<string, unknown> & { measurements?: Measurement[] };
 
 /** Where a BENCH_ONLY phase's own figures go in the results file (its measurements are `<phase>.*`). */
-const ALONE_KEY: Record<AlonePhase, string> = { watchdog: 'watchdog', logs: 'logSteps' };
+const ALONE_KEY: Record<AlonePhase, string> = { watchdog: 'watchdog', logs: 'logSteps', persistence: 'persistence' };
 
 /** Writes the results file (or leaves it, see above) and prints the run's summary. */
 export function finishRun(run: FinishedRun, out: (text: string) => void = text => process.stdout.write(text), now: () => number = Date.now): void {
@@ -68,10 +71,12 @@ export function finishRun(run: FinishedRun, out: (text: string) => void = text =
 
 function finishAlone(run: FinishedRun, only: AlonePhase, out: (text: string) => void, now: () => number): void {
   const { measurements, notes } = run.figures;
-  const { watchdog, logSteps } = run.results;
+  const { watchdog, logSteps, persistence } = run.results;
   let figures: unknown;
   if (only === 'watchdog') {
     figures = watchdog && { generated: new Date(now()).toISOString(), command: 'BENCH_ONLY=watchdog npm run bench', durationS: secondsSince(run.t0, now), machine: run.machine, ...watchdog, notes };
+  } else if (only === 'persistence') {
+    figures = persistence && { generated: new Date(now()).toISOString(), command: 'BENCH_ONLY=persistence npm run bench', durationS: secondsSince(run.t0, now), machine: run.machine, ...persistence, notes };
   } else {
     figures = logSteps.length ? logSteps : undefined;
   }
@@ -82,13 +87,14 @@ function finishAlone(run: FinishedRun, only: AlonePhase, out: (text: string) => 
   }
   writeResults(run.file, mergePhase(readResults(run.file), only, ALONE_KEY[only], figures, measurements));
   out(`\n${renderMeasurements(measurements.filter(m => m.name.startsWith(`${only}.`)))}\n`);
+  if (only === 'persistence' && persistence) out(`\n${renderPersistence(persistence.ratios)}\n`);
   for (const n of notes) out(`note: ${n}\n`);
   out(`\nmerged into ${run.file} (${secondsSince(run.t0, now)} s in all)\n`);
 }
 
 function finishFull(run: FinishedRun, out: (text: string) => void, now: () => number): void {
   const { measurements, notes } = run.figures;
-  const { collectorSteps, logSteps, freshnessTrace, watchdog } = run.results;
+  const { collectorSteps, logSteps, freshnessTrace, watchdog, persistence } = run.results;
   // Pipeline CPU per request is ~0 for plain (nothing to export): shown as absolute figures only.
   const ratios = ratioRows(measurements.filter(m => !m.name.includes('pipeline_cpu')));
   const targets = checkTargets(measurements, {
@@ -113,11 +119,12 @@ function finishFull(run: FinishedRun, out: (text: string) => void, now: () => nu
     logSteps,
     freshnessTrace,
     watchdog,
+    persistence,
     skipped: run.skipped,
     notes,
     measurements,
   });
-  out(renderSummary(measurements, ratios, collectorSteps, targets, [...run.skipped.map(x => `skipped: ${x}`), ...notes]));
+  out(renderSummary(measurements, ratios, collectorSteps, targets, [...run.skipped.map(x => `skipped: ${x}`), ...notes], persistence?.ratios ?? []));
   out(`\nwritten to ${run.file} (${secondsSince(run.t0, now)} s in all)\n`);
 }
 
@@ -128,6 +135,7 @@ export function renderSummary(
   collectorSteps: readonly StepResult[],
   targets: readonly TargetCheck[],
   notes: readonly string[],
+  persistenceRatios: readonly PersistenceRatio[] = [],
 ): string {
   let text = `\n${renderMeasurements(measurements)}\n\nOverheads (medians; ratio to plain):\n${renderRatios(ratios)}\n`;
   if (collectorSteps.length) {
@@ -136,9 +144,18 @@ export function renderSummary(
       collectorSteps.map(r => [r.encoding, r.targetSpansPerS, r.offeredSpansPerS, r.acceptedSpansPerS, r.exportedPerS, r.rssMaxMiB, r.requestP99Ms, r.why]),
     )}\n`;
   }
+  if (persistenceRatios.length) text += `\n${renderPersistence(persistenceRatios)}\n`;
   text += `\nTargets:\n${renderTable(['target', 'measured', 'met'], targets.map(t => [t.target, t.value, t.met === undefined ? '?' : t.met ? 'yes' : 'NO']))}\n`;
   for (const n of notes) text += `note: ${n}\n`;
   return text;
+}
+
+/** The persistence phase's side-by-side table: persistent store / in-memory one (medians), and so on. */
+export function renderPersistence(rows: readonly PersistenceRatio[]): string {
+  return `Persistence (medians; ratio variant / baseline):\n${renderTable(
+    ['figure', 'unit', 'variant', 'value', 'baseline', 'value', 'ratio'],
+    rows.map(r => [r.figure, r.unit, r.variant, r.value, r.baseline, r.baselineValue, r.ratio]),
+  )}`;
 }
 
 /**

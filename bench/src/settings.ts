@@ -1,5 +1,5 @@
 /**
- * Run lengths. The defaults fit the whole bench in about 20 minutes (hard limit 24) on the project's 2-core
+ * Run lengths. The defaults fit the whole bench in about 25 minutes (hard limit 29) on the project's 2-core
  * machine; BENCH_QUICK=1 shrinks everything for a smoke test (its numbers mean little).
  */
 export interface Settings {
@@ -31,6 +31,16 @@ export interface Settings {
   watchdogOpenOrders: number;
   /** Checks measured for the cost. */
   watchdogCostChecks: number;
+  /** Persistence phase: rounds per comparison (each round runs both variants, A B then B A). */
+  persistenceRounds: number;
+  /** Persistence phase: measured seconds of each saturation run (after a 2 s warm-up). */
+  persistenceLoadS: number;
+  /** Persistence phase: queries per series (GET a trace by id; search), per Jaeger run. */
+  persistenceQueries: number;
+  /** Persistence phase: spans queued in the Collector's queue file with Jaeger away. */
+  persistenceQueuedSpans: number;
+  /** Persistence phase: seconds of Collector outage for the preload's span buffer. */
+  persistenceOutageS: number;
   /** Hard limit for the whole run; phases that no longer fit are skipped (and say so). */
   budgetS: number;
 }
@@ -53,7 +63,12 @@ export const DEFAULTS: Settings = {
   watchdogFaultyOrders: 30,
   watchdogOpenOrders: 1000,
   watchdogCostChecks: 10,
-  budgetS: 24 * 60,
+  persistenceRounds: 3,
+  persistenceLoadS: 10,
+  persistenceQueries: 200,
+  persistenceQueuedSpans: 200_000,
+  persistenceOutageS: 60,
+  budgetS: 29 * 60,
 };
 
 export const QUICK: Settings = {
@@ -72,4 +87,9 @@ export const QUICK: Settings = {
   watchdogFaultyOrders: 10,
   watchdogOpenOrders: 200,
   watchdogCostChecks: 3,
+  persistenceRounds: 1,
+  persistenceLoadS: 4,
+  persistenceQueries: 30,
+  persistenceQueuedSpans: 50_000,
+  persistenceOutageS: 15,
 };
