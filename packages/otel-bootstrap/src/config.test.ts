@@ -312,6 +312,22 @@ describe('OTEL_BSP_*', () => {
   });
 });
 
+describe('SHOPFLOOR_TRACES_BUFFER_MAX_BYTES', () => {
+  it('defaults to 32 MiB', () => assert.equal(parse({}).config.traces.bufferMaxBytes, 32 * 1024 * 1024));
+  it('takes a byte count', () => {
+    const { config, warnings } = parse({ SHOPFLOOR_TRACES_BUFFER_MAX_BYTES: ' 8388608 ' });
+    assert.deepEqual(warnings, []);
+    assert.equal(config.traces.bufferMaxBytes, 8388608);
+  });
+  for (const bad of ['0', '-1', '64MiB', '1.5e6', 'lots']) {
+    it(`warns on ${bad} and uses the default`, () => {
+      const { config, warning } = warnsOnce({ SHOPFLOOR_TRACES_BUFFER_MAX_BYTES: bad }, 'SHOPFLOOR_TRACES_BUFFER_MAX_BYTES');
+      assert.match(warning.message, /expected an integer >= 1\); using the default 33554432/);
+      assert.equal(config.traces.bufferMaxBytes, DEFAULTS.tracesBufferMaxBytes);
+    });
+  }
+});
+
 describe('Prometheus host and port', () => {
   it('takes host and port', () => {
     const { config } = parse({ OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: '9461' });

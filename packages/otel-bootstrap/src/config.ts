@@ -42,6 +42,10 @@ export const DEFAULTS = {
   // Probes and scrapes: traced, they outnumber real requests and explain nothing.
   excludedPaths: ['/healthz', '/readyz', '/livez', '/metrics'],
   semconvStabilityOptIn: 'http',
+  // Half the 64 MiB a service may grow by while its Collector is away: the rest
+  // covers the request being encoded or sent and allocator slack. At ~50 B per
+  // span (protobuf, gzip) that is over half an hour of 300 spans/s (see the README).
+  tracesBufferMaxBytes: 32 * 1024 * 1024,
   // The SDK's own defaults, restated so warnings can name them.
   batch: {
     maxQueueSize: 2048,
@@ -451,6 +455,7 @@ export function parseConfig(env: Env): ParsedConfig {
       excludedPaths: parseExcludedPaths(env, w),
       spanLimits: parseSpanLimits(env, w),
       batch: parseBatch(env, w),
+      bufferMaxBytes: parseInteger(env, 'SHOPFLOOR_TRACES_BUFFER_MAX_BYTES', DEFAULTS.tracesBufferMaxBytes, 1, Number.MAX_SAFE_INTEGER, w),
     },
     propagators: parsePropagators(env, w),
     metrics: parseMetrics(env, w),

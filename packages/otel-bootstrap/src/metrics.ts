@@ -4,11 +4,12 @@
  * metrics come from the http, runtime-node and host-metrics instrumentations,
  * which record through this provider.
  */
-import { metrics } from '@opentelemetry/api';
+import { metrics, type Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { PrometheusExporter as PrometheusExporterType } from '@opentelemetry/exporter-prometheus';
 import type { MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { createOtlpExporter } from './otlp';
+import type { SpanBufferStats } from './span-buffer';
 import type { MetricsConfig } from './types';
 import { describeError, type Logger } from './utils';
 
@@ -185,7 +186,47 @@ function startPrometheus(
   return { reader: exporter, listening };
 }
 
-export function startMetrics(config: MetricsConfig, resource: Resource, logger: Logger): MetricsHandle {
+/**
+ * The trace buffer's level and losses, read at collection time. Prometheus names:
+ * otel_bootstrap_span_buffer_size_bytes, otel_bootstrap_span_buffer_limit_bytes,
+ * otel_bootstrap_span_buffer_spans, otel_bootstrap_spans_dropped_total{reason}.
+ */
+export function recordSpanBufferMetrics(meter: Meter, stats: () => SpanBufferStats): void {
+  const size = meter.createObservableGauge('otel_bootstrap.span_buffer.size', {
+    unit: 'By',
+    description: 'Encoded spans held for the Collector, in bytes (the request being sent included).',
+  });
+  const limit = meter.createObservableGauge('otel_bootstrap.span_buffer.limit', {
+    unit: 'By',
+    description: 'Bound of the span buffer (SHOPFLOOR_TRACES_BUFFER_MAX_BYTES).',
+  });
+  const spans = meter.createObservableGauge('otel_bootstrap.span_buffer.spans', {
+    unit: '{span}',
+    description: 'Spans held for the Collector.',
+  });
+  const dropped = meter.createObservableCounter('otel_bootstrap.spans.dropped', {
+    unit: '{span}',
+    description: 'Spans that will never reach the Collector: reason="buffer_full" (oldest dropped at the bound) or "rejected" (refused by the Collector).',
+  });
+  meter.addBatchObservableCallback(
+    result => {
+      const s = stats();
+      result.observe(size, s.bytes);
+      result.observe(limit, s.maxBytes);
+      result.observe(spans, s.spans);
+      result.observe(dropped, s.droppedSpans, { reason: 'buffer_full' });
+      result.observe(dropped, s.rejectedSpans, { reason: 'rejected' });
+    },
+    [size, limit, spans, dropped],
+  );
+}
+
+export function startMetrics(
+  config: MetricsConfig,
+  resource: Resource,
+  logger: Logger,
+  spanBufferStats?: () => SpanBufferStats,
+): MetricsHandle {
   const sdk = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
   const readers: MetricReader[] = [];
   let listening = Promise.resolve();
@@ -207,7 +248,9 @@ export function startMetrics(config: MetricsConfig, resource: Resource, logger: 
   metrics.setGlobalMeterProvider(meterProvider);
 
   const { recordHttpServerMetrics } = require('./http-server-metrics') as typeof import('./http-server-metrics');
-  recordHttpServerMetrics(meterProvider.getMeter('@shopfloor/otel-bootstrap'), config.prometheus ? config.port : undefined);
+  const meter = meterProvider.getMeter('@shopfloor/otel-bootstrap');
+  recordHttpServerMetrics(meter, config.prometheus ? config.port : undefined);
+  if (spanBufferStats) recordSpanBufferMetrics(meter, spanBufferStats);
 
   return {
     meterProvider,

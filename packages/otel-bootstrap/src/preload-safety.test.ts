@@ -56,6 +56,49 @@ describe('a dead or failing Collector', () => {
     assert.ok(lines.filter(l => l.includes('Dropped')).length <= 1, 'queue-full messages are de-duplicated');
   });
 
+  it('down, then up: every span of the requests served meanwhile arrives, in order; nothing overflows', async t => {
+    const collectorPort = await freePort();
+    const promPort = await freePort();
+    const svc = await launch({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(promPort),
+        OTEL_BSP_SCHEDULE_DELAY: '20',
+        // A queue that spans used to overflow within 20 requests while the Collector was down.
+        OTEL_BSP_MAX_QUEUE_SIZE: '20',
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '200',
+      },
+    });
+    t.after(() => svc.kill());
+    const paths = Array.from({ length: 100 }, (_, i) => `/o${i}`);
+    for (const p of paths) assert.equal((await get(`http://127.0.0.1:${svc.port}${p}`)).status, 200);
+    await waitFor('the export-failure warning', () => exportWarnings(svc).length > 0, 5000, () => svc.stderr());
+
+    const capture = await startCapture(collectorPort);
+    t.after(() => capture.close());
+    const served = () => capture.spans().filter(s => s.kind === 2).map(s => String(s.attributes['url.path']));
+    // The sender retries within 5 s (its backoff cap) of the Collector's return.
+    await waitFor('all 100 server spans at the Collector', () => served().length >= 100, 15_000, () => `${served().join(',')}\n${svc.stderr()}`);
+    assert.deepEqual(served(), paths, 'each once, in the order they ended');
+    assert.deepEqual(
+      capture.spans().filter(s => Number(s.attributes['server.port']) === collectorPort),
+      [],
+      'the exports themselves are not traced',
+    );
+
+    const metrics = (await get(`http://127.0.0.1:${promPort}/metrics`)).body;
+    assert.match(metrics, /^otel_bootstrap_spans_dropped_total\{[^}]*reason="buffer_full"[^}]*\} 0$/m, metrics);
+    assert.match(metrics, /^otel_bootstrap_spans_dropped_total\{[^}]*reason="rejected"[^}]*\} 0$/m);
+    assert.match(metrics, /^otel_bootstrap_span_buffer_size_bytes\{[^}]*\} 0$/m);
+    assert.match(metrics, /^otel_bootstrap_span_buffer_spans\{[^}]*\} 0$/m);
+    assert.match(metrics, /^otel_bootstrap_span_buffer_limit_bytes\{[^}]*\} 33554432$/m);
+
+    const lines = preloadLines(svc.stderr());
+    assert.equal(exportWarnings(svc).length, 1, lines.join('\n'));
+    assert.deepEqual(lines.filter(l => /Dropped|buffer full/.test(l)), [], 'no span dropped anywhere');
+  });
+
   it('reports each failure streak once: silent while failing, again after a success', async t => {
     const capture = await startCapture();
     t.after(() => capture.close());

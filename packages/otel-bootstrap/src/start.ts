@@ -193,7 +193,7 @@ export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[
     }
     if (!metricsOn) return;
     try {
-      metricsHandle = startMetrics(config.metrics, getResource(), logger);
+      metricsHandle = startMetrics(config.metrics, getResource(), logger, tracing.spanBufferStats);
     } catch (err) {
       logger.warn(`metrics disabled: could not start them (${describeError(err)})`);
       return;

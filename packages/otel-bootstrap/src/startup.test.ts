@@ -13,7 +13,8 @@ const DEFERRED = [
   'core',
   'resources',
   'sdk-trace',
-  'exporter-trace-otlp-proto',
+  // The trace exporter's own parts (buffered-exporter.ts); the exporter packages themselves are not loaded.
+  'otlp-exporter-base',
   'otlp-transformer',
   'sdk-metrics',
   'exporter-prometheus',

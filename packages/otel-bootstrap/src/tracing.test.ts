@@ -2,8 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { buildPropagator, buildSampler, FailureReportingExporter, LazySpanExporter, printableUrl } from './tracing';
-import { Logger } from './utils';
+import { buildPropagator, buildSampler, LazySpanExporter, printableUrl } from './tracing';
 
 class ScriptedExporter implements SpanExporter {
   constructor(private readonly results: ExportResult[]) {}
@@ -14,33 +13,6 @@ class ScriptedExporter implements SpanExporter {
     return Promise.resolve();
   }
 }
-
-const fail = (message: string): ExportResult => ({ code: ExportResultCode.FAILED, error: new Error(message) });
-const ok: ExportResult = { code: ExportResultCode.SUCCESS };
-
-describe('FailureReportingExporter', () => {
-  it('warns once per failure streak and remembers the errors it reported', () => {
-    const lines: string[] = [];
-    const reported = new WeakSet<object>();
-    const script = [fail('down 1'), fail('down 2'), fail('down 3'), ok, ok, fail('down again'), fail('still down')];
-    const errors = script.map(r => r.error);
-    const codes = script.map(r => r.code);
-    const exporter = new FailureReportingExporter(
-      new ScriptedExporter(script),
-      'http://collector:4318/v1/traces',
-      new Logger('warn', l => lines.push(l)),
-      reported,
-    );
-    const seen: ExportResult[] = [];
-    for (let i = 0; i < 7; i++) exporter.export([], r => seen.push(r));
-
-    assert.equal(lines.length, 2, lines.join(''));
-    assert.match(lines[0], /trace export to http:\/\/collector:4318\/v1\/traces failed \(down 1\)/);
-    assert.match(lines[1], /down again/);
-    assert.deepEqual(seen.map(r => r.code), codes, 'results are passed through unchanged');
-    for (const e of errors) if (e) assert.ok(reported.has(e));
-  });
-});
 
 describe('buildSampler', () => {
   it('maps every name to the SDK sampler', () => {

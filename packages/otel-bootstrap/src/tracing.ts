@@ -29,7 +29,8 @@ import type {
   SpanProcessor,
   TracerProvider as SdkTracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { createOtlpExporter } from './otlp';
+import type { BufferedSpanExporter } from './buffered-exporter';
+import type { SpanBufferStats } from './span-buffer';
 import type { BootstrapConfig, PropagatorName, SamplerName, TracesConfig } from './types';
 import { describeError, type Logger } from './utils';
 
@@ -145,51 +146,6 @@ export function printableUrl(url: string): string {
     return `${u.origin}${u.pathname}`;
   } catch {
     return '(invalid URL)';
-  }
-}
-
-export const EXPORT_FAILURE_KEY = 'otlp-trace-export-failure';
-
-/**
- * Wraps the OTLP exporter to report failures as a streak: the first failed
- * export warns, later ones stay quiet until an export succeeds, after which
- * the next failure warns again. The errors it reported are remembered so the
- * global error handler does not print them a second time (the batch processor
- * hands every export error to it).
- */
-export class FailureReportingExporter implements SpanExporter {
-  constructor(
-    private readonly inner: SpanExporter,
-    private readonly target: string,
-    private readonly logger: Logger,
-    private readonly reported: WeakSet<object>,
-  ) {}
-
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.inner.export(spans, result => {
-      try {
-        if (result.code === core().ExportResultCode.SUCCESS) {
-          this.logger.forget(EXPORT_FAILURE_KEY);
-        } else {
-          this.logger.warn(
-            `trace export to ${this.target} failed (${describeError(result.error)}); ` +
-              `${spans.length} span(s) dropped. Further failures are not reported until an export succeeds.`,
-            EXPORT_FAILURE_KEY,
-          );
-          if (result.error !== undefined && typeof result.error === 'object') this.reported.add(result.error);
-        }
-      } finally {
-        resultCallback(result);
-      }
-    });
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
   }
 }
 
@@ -317,20 +273,31 @@ export interface TracingHandle {
   shutdown(): Promise<void>;
   /** Builds the tracer provider and loads what the first export will need (called at the first idle moment). */
   warm?(): void;
+  /**
+   * The OTLP exporter's buffer counters, for /metrics: undefined without an
+   * OTLP exporter, zeros until the exporter is built.
+   */
+  spanBufferStats?(): SpanBufferStats;
 }
 
-const TRACE_EXPORTERS = {
-  json: '@opentelemetry/exporter-trace-otlp-http',
-  protobuf: '@opentelemetry/exporter-trace-otlp-proto',
-  className: 'OTLPTraceExporter',
-};
-
-function buildExporters(traces: TracesConfig, logger: Logger, reported: WeakSet<object>): SpanExporter[] {
+/**
+ * The configured exporters. The OTLP one is ours (buffered-exporter.ts): it
+ * encodes spans at once and holds the bytes through a Collector outage.
+ * `onOtlp` hears it when it has been built.
+ */
+function buildExporters(
+  traces: TracesConfig,
+  logger: Logger,
+  reported: WeakSet<object>,
+  onOtlp: (exporter: BufferedSpanExporter) => void,
+): SpanExporter[] {
   return traces.exporters.map(name => {
     if (name === 'console') return new (sdkTraceBase().ConsoleSpanExporter)();
     return new LazySpanExporter(() => {
-      const otlp = createOtlpExporter<SpanExporter>(traces.otlp, TRACE_EXPORTERS);
-      return new FailureReportingExporter(otlp, printableUrl(traces.otlp.endpoint), logger, reported);
+      const { createBufferedOtlpExporter } = require('./buffered-exporter') as typeof import('./buffered-exporter');
+      const otlp = createBufferedOtlpExporter(traces, printableUrl(traces.otlp.endpoint), logger);
+      onOtlp(otlp);
+      return otlp;
     }, err => {
       // Reported here once; the batch processor's copies of it are not repeated.
       reported.add(err);
@@ -362,11 +329,12 @@ export function startTracing(
   }
 
   let exporters: SpanExporter[] = [];
+  let otlpExporter: BufferedSpanExporter | undefined;
   const lazy = new LazyTracerProvider(
     () => {
       beforeBuild();
       const { TracerProvider, BatchSpanProcessor } = sdkTraceBase();
-      exporters = buildExporters(traces, logger, reported);
+      exporters = buildExporters(traces, logger, reported, e => (otlpExporter = e));
       const spanProcessors: SpanProcessor[] = exporters.map(exporter => new BatchSpanProcessor({ exporter, ...traces.batch }));
       const sampler = buildSampler(traces.sampler, traces.samplerArg);
       return new TracerProvider({
@@ -379,13 +347,20 @@ export function startTracing(
     err => logger.warn(`traces disabled: could not start tracing (${describeError(err)})`),
   );
   trace.setGlobalTracerProvider(lazy);
+  const idle: SpanBufferStats = { bytes: 0, spans: 0, maxBytes: traces.bufferMaxBytes, sentSpans: 0, droppedSpans: 0, rejectedSpans: 0 };
   return {
     provider: lazy,
-    forceFlush: () => lazy.forceFlush(),
+    // The batch processor's flush hands its spans to the exporters but does
+    // not wait for them to be sent: that is the exporters' own flush.
+    forceFlush: async () => {
+      await lazy.forceFlush();
+      await Promise.all(exporters.map(e => e.forceFlush?.()));
+    },
     shutdown: () => lazy.shutdown(),
     warm: () => {
       lazy.build();
       for (const e of exporters) if (e instanceof LazySpanExporter) e.warm();
     },
+    ...(traces.exporters.includes('otlp') ? { spanBufferStats: () => otlpExporter?.stats() ?? idle } : {}),
   };
 }

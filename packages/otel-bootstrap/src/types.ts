@@ -67,6 +67,11 @@ export interface TracesConfig {
   /** Ratio for the *traceidratio samplers, in [0, 1]. */
   samplerArg: number;
   batch: BatchConfig;
+  /**
+   * SHOPFLOOR_TRACES_BUFFER_MAX_BYTES: bound on the encoded (and compressed) export
+   * requests held while the Collector is unreachable, in bytes.
+   */
+  bufferMaxBytes: number;
 }
 
 export interface MetricsConfig {

@@ -118,11 +118,11 @@ export interface Capture {
 }
 
 /**
- * A stand-in Collector on 127.0.0.1, port 0: records every POST; keeps the
+ * A stand-in Collector on 127.0.0.1, port 0 (or `port`): records every POST; keeps the
  * bodies of OTLP/HTTP JSON traces and logs (gzip or not). Protobuf bodies are
  * acknowledged and recorded in `requests` only.
  */
-export async function startCapture(): Promise<Capture> {
+export async function startCapture(port = 0): Promise<Capture> {
   const bodies: string[] = [];
   const logBodies: string[] = [];
   const requests: CapturedRequest[] = [];
@@ -156,10 +156,10 @@ export async function startCapture(): Promise<Capture> {
       }
     });
   });
-  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>(r => server.listen(port, '127.0.0.1', r));
+  const { port: bound } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     bodies,
     logBodies,
     requests,
