@@ -239,6 +239,45 @@ export async function containersTestStack(opts: StackUpOptions = {}): Promise<St
       await compose(['start', name]);
       await waitHealthy(name);
     },
+    crashComponent: async (name) => {
+      // SIGKILL to the container's main process from the host, as a crash: `docker kill` would
+      // count as a deliberate stop, which restart policies leave alone.
+      const id = (await compose(['ps', '-q', name])).trim();
+      const inspect = async (): Promise<{ pid: number; restarts: number }> => {
+        const [pid, restarts] = (await run('docker', ['inspect', '-f', '{{.State.Pid}} {{.RestartCount}}', id])).stdout.trim().split(' ').map(Number);
+        return { pid: pid!, restarts: restarts! };
+      };
+      const before = await inspect();
+      if (!before.pid) throw new Error(`${name} is not running`);
+      process.kill(before.pid, 'SIGKILL');
+      log(`${name} killed (SIGKILL, host pid ${before.pid})`);
+      await waitFor(async () => ((await inspect()).restarts > before.restarts ? true : undefined), {
+        timeoutMs: HEALTHY_TIMEOUT_MS,
+        what: `Docker to restart ${name} after its SIGKILL (restart policy)`,
+      });
+      await waitHealthy(name);
+    },
+    restartAll: async () => {
+      await compose(['stop']);
+      // The same containers and volumes, started again in dependency order; then every
+      // long-running one healthy (one-shot set-up containers run again and exit).
+      await compose(['start']);
+      await waitFor(
+        async () => {
+          const rows = (await compose(['ps', '-a', '--format', '{{.Service}} {{.State}} {{.Health}} {{.ExitCode}}'])).trim().split('\n');
+          const waiting = rows.filter((r) => {
+            const [, state, health, exit] = r.split(' ');
+            return state === 'running' ? health !== '' && health !== 'healthy' : !(state === 'exited' && exit === '0');
+          });
+          if (waiting.length) throw new Error(`not yet up: ${waiting.join('; ')}`);
+          return true;
+        },
+        { timeoutMs: HEALTHY_TIMEOUT_MS, what: 'every container up again after the restart' },
+      );
+    },
+    freezeComponent: async (name, frozen) => {
+      await compose([frozen ? 'pause' : 'unpause', name]);
+    },
     restartService: async (name, env = {}) => {
       extraEnv[name] = env;
       writeRunFile();

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOOPBACK, ports, repoRoot, tcpOpen, type AlertTiming, type ServiceName, type StackEndpoints } from '@shopfloor/stack-contract';
+import { LOOPBACK, ports, repoRoot, tcpOpen, waitFor, type AlertTiming, type ServiceName, type StackEndpoints } from '@shopfloor/stack-contract';
 import { alertmanager, alertWebhook } from './components/alertmanager';
 import { collector } from './components/collector';
 import { epmd, EPMD_PORT } from './components/epmd';
@@ -138,8 +138,8 @@ export class NativeStack {
       redis(stack.stateDir),
       // The initialized datadir is cached beside the profiles (survives `fresh`), once per version.
       mariadb(stack.stateDir, join(repoRoot, '.run')),
-      collector(tools.otelcol),
-      jaeger(tools.jaeger),
+      collector(tools.otelcol, stack.stateDir),
+      jaeger(tools.jaeger, stack.stateDir),
       prometheus(stack.stateDir, { evaluationInterval: opts.alerting?.evaluationInterval }),
       alertmanager(stack.stateDir, { webhookBase: opts.alerting?.webhookBase, timing: opts.alerting?.timing }),
       // A test that brings its own webhook receiver does not need the logger.
@@ -147,7 +147,7 @@ export class NativeStack {
       nodeExporter(),
       postgresExporter(),
       ...serviceNames.map((name) => service(name, opts.serviceEnv?.[name])),
-      orderWatchdog(stack.stateDir, opts.watchdogEnv),
+      orderWatchdog(opts.watchdogEnv),
     ];
     for (const spec of specs) stack.procs.set(spec.name, stack.manage(spec));
     // Stopping kills what is starting, so the wave under way fails fast instead of finishing.
@@ -249,6 +249,28 @@ export class NativeStack {
   async stopComponent(name: string): Promise<void> {
     await this.proc(name).stop();
     this.opts.log?.(`${name} stopped`);
+  }
+
+  /** SIGKILL to one component (a crash); resolves once its supervisor has it healthy again. */
+  async crashComponent(name: string): Promise<void> {
+    const proc = this.proc(name);
+    const pid = proc.pid;
+    if (pid === undefined) throw new Error(`${name} is not running`);
+    if (!RESTARTED_ON_CRASH.includes(name)) throw new Error(`${name} is not restarted after a crash: kill it with stopComponent`);
+    process.kill(pid, 'SIGKILL');
+    this.opts.log?.(`${name} killed (SIGKILL, pid ${pid})`);
+    await waitFor(async () => (proc.healthy && proc.pid !== pid ? true : undefined), {
+      what: `${name} to be restarted after its SIGKILL`,
+      timeoutMs: 120_000,
+    });
+  }
+
+  /** SIGSTOP (`frozen`) or SIGCONT to one component: a hung process, and its recovery. */
+  freezeComponent(name: string, frozen: boolean): void {
+    const pid = this.proc(name).pid;
+    if (pid === undefined) throw new Error(`${name} is not running`);
+    process.kill(pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+    this.opts.log?.(`${name} ${frozen ? 'frozen (SIGSTOP)' : 'thawed (SIGCONT)'}`);
   }
 
   /**

@@ -84,6 +84,11 @@ export class ManagedProcess {
     return this.running ? this.child?.pid : undefined;
   }
 
+  /** Running and past its health check (after a start or a restart). */
+  get healthy(): boolean {
+    return this.running && this.healthySince !== undefined;
+  }
+
   /** Starts it and waits until it is healthy; from then on it is supervised. */
   async start(): Promise<void> {
     this.cancelRestart();

@@ -16,9 +16,9 @@ function journeyFile(yaml: string): string {
 export async function nativeTestStack(opts: StackUpOptions = {}): Promise<Stack> {
   // E2E_PROFILE: another state directory, so two e2e runs (e.g. in separate network namespaces) do not collide.
   const profile = process.env.E2E_PROFILE ?? 'e2e';
-  const stack = await NativeStack.start({
+  const start = (fresh: boolean): Promise<NativeStack> => NativeStack.start({
     profile,
-    fresh: true,
+    fresh,
     alerting: {
       webhookBase: opts.alertWebhookBase,
       ...(opts.fastAlerting ? FAST_ALERTING : {}),
@@ -27,14 +27,21 @@ export async function nativeTestStack(opts: StackUpOptions = {}): Promise<Stack>
     watchdogEnv: { ...opts.watchdogEnv, ...(opts.watchdogJourney ? { WATCHDOG_JOURNEY: journeyFile(opts.watchdogJourney) } : {}) },
     log: (line) => process.stderr.write(`# [stack] ${line}\n`),
   });
+  let stack = await start(true);
   return {
     endpoints: stack.endpoints,
     stopComponent: (name) => stack.stopComponent(name),
     startComponent: (name) => stack.startComponent(name),
+    crashComponent: (name) => stack.crashComponent(name),
+    freezeComponent: async (name, frozen) => stack.freezeComponent(name, frozen),
     restartService: (name, env) => stack.restartService(name, env),
     rabbitmqctl: (args) => stack.rabbitmqctl(args),
     serviceStdout: (name) => readFile(join(repoRoot, '.run', profile, 'logs', `${name}.log`), 'utf8'),
     otlpEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: COLLECTOR_OTLP_HTTP_URL },
+    restartAll: async () => {
+      await stack.stop();
+      stack = await start(false);
+    },
     down: () => stack.stop(),
   };
 }

@@ -62,6 +62,13 @@ export interface Stack {
   /** Stop one component (e.g. `otel-collector`) to inject a fault; `startComponent` brings it back. */
   stopComponent(name: string): Promise<void>;
   startComponent(name: string): Promise<void>;
+  /**
+   * Kill one component with SIGKILL, as a crash would (no shutdown, no flush), and resolve once
+   * what supervises it (the native supervisor, Docker's restart policy) has it healthy again.
+   */
+  crashComponent(name: string): Promise<void>;
+  /** Freeze one component (SIGSTOP; `docker pause`): a hung process that holds its sockets open. `false` thaws it. */
+  freezeComponent(name: string, frozen: boolean): Promise<void>;
   /** Restart one service with extra environment (its fault hooks); `{}` restores its normal start. */
   restartService(name: ServiceName, env?: Record<string, string>): Promise<void>;
   /** `rabbitmqctl <args>` against the stack's broker (operator actions such as a policy); returns stdout. */
@@ -73,5 +80,10 @@ export interface Stack {
    * (`OTEL_EXPORTER_OTLP_ENDPOINT`, and `OTEL_EXPORTER_OTLP_HEADERS` where ingest needs a token).
    */
   readonly otlpEnv: Readonly<Record<string, string>>;
+  /**
+   * Stop every component and start them again, keeping all their data (what a user's
+   * `npm start` after a stop, or `docker compose stop` and `up`, does). Endpoints stay the same.
+   */
+  restartAll(): Promise<void>;
   down(): Promise<void>;
 }
