@@ -1,8 +1,10 @@
 /**
- * The buffered trace exporter against a real local OTLP/HTTP receiver (a
+ * The buffered OTLP exporter against a real local OTLP/HTTP receiver (a
  * stand-in for the Collector): refused connections, a hung peer, a full
- * buffer, refusals, Retry-After, shutdown deadlines. Every wait polls with a
- * deadline and names what it waits for.
+ * buffer, refusals, Retry-After, shutdown deadlines. The outage cases run for
+ * both signals (spans and log records); what only depends on the shared
+ * sender and retry logic runs for traces. Every wait polls with a deadline
+ * and names what it waits for.
  */
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,15 +12,32 @@ import * as http from 'http';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { BufferedSpanExporter, createBufferedOtlpExporter } from './buffered-exporter';
+import { JsonLogsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { BufferedOtlpExporter, createBufferedOtlpExporter } from './buffered-exporter';
 import { DEFAULTS, parseConfig } from './config';
 import { OtlpHttpSender, parseRetryAfter, type Sender } from './otlp-sender';
+import { LOGS, TRACES, type BufferedSignal } from './otlp-signals';
 import { freePort, launch, waitFor } from './test-fixtures/harness';
+import { namedLogRecords, pinoLikeRecords } from './test-fixtures/log-records';
 import { OtlpReceiver } from './test-fixtures/otlp-receiver';
 import { httpServerSpans, namedSpans } from './test-fixtures/spans';
 import { Logger } from './utils';
+
+/** What a test needs to know of a signal. Items are spans or log records; `named` makes one per name. */
+interface SignalCase {
+  spec: BufferedSignal;
+  path: string;
+  named(names: string[]): unknown[];
+  json: { serializeRequest(items: never[]): Uint8Array | undefined };
+  defaultMaxBytes: number;
+}
+const TRACE_CASE: SignalCase = { spec: TRACES, path: '/v1/traces', named: namedSpans, json: JsonTraceSerializer, defaultMaxBytes: DEFAULTS.tracesBufferMaxBytes };
+const LOG_CASE: SignalCase = { spec: LOGS, path: '/v1/logs', named: namedLogRecords, json: JsonLogsSerializer, defaultMaxBytes: DEFAULTS.logsBufferMaxBytes };
+const CASES = [TRACE_CASE, LOG_CASE];
+
+type Exporter = BufferedOtlpExporter<unknown>;
+
+const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -26,6 +45,7 @@ afterEach(async () => {
 });
 
 interface Options {
+  signal?: SignalCase;
   maxBytes?: number;
   timeoutMillis?: number;
   flushTimeoutMillis?: number;
@@ -54,11 +74,13 @@ function exporterFor(url: string, opts: Options = {}) {
     keepProcessAlive: on => real.keepProcessAlive(on),
     abort: () => real.abort(),
   };
-  const exporter = new BufferedSpanExporter({
-    encode: spans => JsonTraceSerializer.serializeRequest(spans),
+  const c = opts.signal ?? TRACE_CASE;
+  const exporter: Exporter = new BufferedOtlpExporter<unknown>({
+    signal: c.spec,
+    encode: items => c.json.serializeRequest(items as never[]),
     gzip: false,
     sender,
-    maxBytes: opts.maxBytes ?? DEFAULTS.tracesBufferMaxBytes,
+    maxBytes: opts.maxBytes ?? c.defaultMaxBytes,
     flushTimeoutMillis: opts.flushTimeoutMillis ?? 500,
     target: url,
     logger: new Logger(opts.level ?? 'warn', l => lines.push(l)),
@@ -69,65 +91,162 @@ function exporterFor(url: string, opts: Options = {}) {
 }
 
 /** Exports synchronously acknowledged: the batch processor is told SUCCESS at once, whatever the Collector does. */
-function exportNow(exporter: BufferedSpanExporter, spans: ReadableSpan[]): void {
+function exportNow(exporter: Exporter, items: unknown[]): void {
   let result: ExportResult | undefined;
-  exporter.export(spans, r => (result = r));
+  exporter.export(items, r => (result = r));
   assert.equal(result?.code, ExportResultCode.SUCCESS, 'acknowledged at once');
 }
 
-/** Batches b00..b(n-1) of `size` spans named b<i>-s<j>; returns the names in export order. */
-function exportBatches(exporter: BufferedSpanExporter, n: number, size: number, from = 0): string[] {
+/** Batches b00..b(n-1) of `size` items named b<i>-s<j> (spans unless `c` says otherwise); returns the names in export order. */
+function exportBatches(exporter: Exporter, n: number, size: number, from = 0, c: SignalCase = TRACE_CASE): string[] {
   const all: string[] = [];
   for (let i = from; i < from + n; i++) {
     const names = Array.from({ length: size }, (_, j) => `b${String(i).padStart(2, '0')}-s${j}`);
-    exportNow(exporter, namedSpans(names));
+    exportNow(exporter, c.named(names));
     all.push(...names);
   }
   return all;
 }
 
-async function receiverOnFreePort(): Promise<OtlpReceiver> {
-  const receiver = new OtlpReceiver(await freePort());
+async function receiverOnFreePort(c: SignalCase = TRACE_CASE): Promise<OtlpReceiver> {
+  const receiver = new OtlpReceiver(await freePort(), c.path);
   cleanups.push(() => receiver.stop());
   return receiver;
 }
 
 const warnings = (lines: string[], about: RegExp) => lines.filter(l => about.test(l));
 
-describe('BufferedSpanExporter: a Collector that refuses connections', () => {
-  it('keeps the spans exported meanwhile and delivers them in order once it is up; warns once', async () => {
-    const receiver = await receiverOnFreePort(); // not listening yet: connections are refused
-    const { exporter, lines } = exporterFor(receiver.url);
-    const expected = exportBatches(exporter, 5, 3);
-    await waitFor('the export-failure warning', () => lines.length > 0);
-    assert.equal(exporter.stats().spans, 15);
+for (const c of CASES) {
+  const { noun, plural, counted, maxBytesVariable } = c.spec;
+  describe(`BufferedOtlpExporter (${c.spec.signal}): a Collector that refuses connections`, () => {
+    it(`keeps the ${plural} exported meanwhile and delivers them in order once it is up; warns once`, async () => {
+      const receiver = await receiverOnFreePort(c); // not listening yet: connections are refused
+      const { exporter, lines } = exporterFor(receiver.url, { signal: c });
+      const expected = exportBatches(exporter, 5, 3, 0, c);
+      await waitFor('the export-failure warning', () => lines.length > 0);
+      assert.equal(exporter.stats().items, 15);
 
-    await receiver.listen();
-    await waitFor('all 15 spans at the receiver', () => receiver.names.length >= 15, 5000, () => receiver.names.join(','));
-    assert.deepEqual(receiver.names, expected, 'in export order, each once');
-    assert.equal(lines.length, 1, lines.join(''));
-    assert.match(lines[0]!, /trace export to http:\/\/127\.0\.0\.1:\d+\/v1\/traces failed \(.*ECONNREFUSED.*\); spans are kept/);
-    assert.deepEqual(exporter.stats(), { bytes: 0, spans: 0, maxBytes: DEFAULTS.tracesBufferMaxBytes, sentSpans: 15, droppedSpans: 0, rejectedSpans: 0 });
+      await receiver.listen();
+      await waitFor(`all 15 ${plural} at the receiver`, () => receiver.names.length >= 15, 5000, () => receiver.names.join(','));
+      assert.deepEqual(receiver.names, expected, 'in export order, each once');
+      assert.equal(lines.length, 1, lines.join(''));
+      assert.match(
+        lines[0]!,
+        new RegExp(`${noun} export to http://127\\.0\\.0\\.1:\\d+${esc(c.path)} failed \\(.*ECONNREFUSED.*\\); ${plural} are kept .*\\(up to ${maxBytesVariable}=`),
+      );
+      assert.deepEqual(exporter.stats(), { bytes: 0, items: 0, maxBytes: c.defaultMaxBytes, sentItems: 15, droppedItems: 0, rejectedItems: 0 });
+    });
   });
-});
 
-describe('BufferedSpanExporter: a Collector that accepts connections and never answers', () => {
-  it('loses nothing: the head request is retried after each timeout, the backlog arrives after a restart', async () => {
-    const receiver = await receiverOnFreePort();
-    await receiver.listen();
-    receiver.mode = 'hang';
-    const { exporter, lines } = exporterFor(receiver.url, { timeoutMillis: 200 });
-    const expected = exportBatches(exporter, 4, 3);
-    await waitFor('the head request sent, timed out and sent again', () => receiver.requests.length >= 3, 5000);
-    assert.deepEqual(receiver.names, []);
-    assert.equal(exporter.stats().spans, 12, 'all still buffered');
-    assert.match(lines[0] ?? '', /no answer within 200 ms/);
+  describe(`BufferedOtlpExporter (${c.spec.signal}): a Collector that accepts connections and never answers`, () => {
+    it('loses nothing: the head request is retried after each timeout, the backlog arrives after a restart', async () => {
+      const receiver = await receiverOnFreePort(c);
+      await receiver.listen();
+      receiver.mode = 'hang';
+      const { exporter, lines, sends } = exporterFor(receiver.url, { signal: c, timeoutMillis: 200 });
+      const expected = exportBatches(exporter, 4, 3, 0, c);
+      await waitFor('the head request sent, timed out and probed twice', () => receiver.requests.length >= 3, 5000);
+      assert.deepEqual(receiver.names, []);
+      assert.equal(exporter.stats().items, 12, 'all still buffered');
+      assert.match(lines[0] ?? '', /no answer within 200 ms/);
+      assert.equal(sends.filter(b => b.byteLength > 100).length, 1, 'after the timeout only empty probes go to the hung peer');
 
-    receiver.restart();
-    await waitFor('all 12 spans at the receiver', () => receiver.names.length >= 12, 5000, () => receiver.names.join(','));
-    assert.deepEqual(receiver.names, expected);
-    assert.equal(lines.length, 1, lines.join(''));
+      receiver.restart();
+      await waitFor(`all 12 ${plural} at the receiver`, () => receiver.names.length >= 12, 5000, () => receiver.names.join(','));
+      assert.deepEqual(receiver.names, expected);
+      assert.equal(lines.length, 1, lines.join(''));
+    });
+
+    it('a request answered late, within the timeout (the Collector thawed), is delivered once', async () => {
+      const receiver = await receiverOnFreePort(c);
+      await receiver.listen();
+      receiver.mode = 'hang';
+      const { exporter } = exporterFor(receiver.url, { signal: c, timeoutMillis: 10_000 });
+      const expected = exportBatches(exporter, 3, 2, 0, c);
+      await waitFor('the head request held by the hung receiver', () => receiver.hanging === 1);
+      receiver.resume();
+      await waitFor(`all 6 ${plural} at the receiver`, () => receiver.names.length >= 6);
+      assert.deepEqual(receiver.names, expected);
+      assert.equal(receiver.requests.length, 3, 'one POST per batch, none repeated');
+    });
   });
+
+  describe(`BufferedOtlpExporter (${c.spec.signal}): the byte bound`, () => {
+    it('holds; drops the oldest queued requests (never the one being sent), counts them, warns once per streak', async () => {
+      const receiver = await receiverOnFreePort(c); // refusing
+      const oneBatch = c.json.serializeRequest(c.named(['b00-s0', 'b00-s1', 'b00-s2', 'b00-s3']) as never[])!.byteLength;
+      const maxBytes = Math.floor(oneBatch * 3.5); // room for three requests
+      const { exporter, lines } = exporterFor(receiver.url, { signal: c, maxBytes, level: 'info' });
+
+      const names: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        names.push(...exportBatches(exporter, 1, 4, i, c));
+        assert.ok(exporter.stats().bytes <= maxBytes, `${exporter.stats().bytes} bytes buffered, bound ${maxBytes}`);
+        if (i === 0) await waitFor('the first attempt to have failed (b00 is being sent)', () => lines.length > 0);
+      }
+      const stats = exporter.stats();
+      assert.equal(stats.items, 12);
+      assert.equal(stats.droppedItems, 28, 'b01..b07 dropped');
+      const full = () => warnings(lines, new RegExp(`warn: ${noun} buffer full \\(${maxBytesVariable}=\\d+\\) .* does not take ${plural}`));
+      assert.equal(full().length, 1, lines.join(''));
+
+      await receiver.listen();
+      await waitFor(`the 12 buffered ${plural} at the receiver`, () => receiver.names.length >= 12);
+      // b00 was being sent when the buffer filled; then the newest two.
+      assert.deepEqual(receiver.names, names.filter(n => /^b0[089]-/.test(n)));
+      assert.equal(exporter.stats().sentItems, 12);
+      const drained = () => warnings(lines, new RegExp(`info: ${noun} buffer drained; 28 ${esc(counted)} were dropped`));
+      await waitFor('the drained summary', () => drained().length === 1);
+
+      // A new outage is a new streak: warned again, and summed up again once drained.
+      await receiver.stop();
+      exportBatches(exporter, 10, 4, 10, c);
+      await waitFor('the second buffer-full warning', () => full().length === 2);
+      assert.ok(exporter.stats().bytes <= maxBytes);
+      await receiver.listen();
+      await waitFor('the second drained summary', () => drained().length === 2, 5000, () => lines.join(''));
+    });
+  });
+
+  describe(`BufferedOtlpExporter (${c.spec.signal}): flush and shutdown`, () => {
+    it(`forceFlush resolves once the ${plural} exported before it are delivered`, async () => {
+      const receiver = await receiverOnFreePort(c);
+      await receiver.listen();
+      const { exporter } = exporterFor(receiver.url, { signal: c });
+      exportBatches(exporter, 3, 2, 0, c);
+      await exporter.forceFlush();
+      assert.equal(receiver.names.length, 6);
+    });
+
+    for (const dead of ['refusing', 'hung'] as const) {
+      it(`shutdown with a ${dead} endpoint returns within its deadline, and says what was lost`, async () => {
+        const receiver = await receiverOnFreePort(c);
+        if (dead === 'hung') {
+          await receiver.listen();
+          receiver.mode = 'hang';
+        }
+        const { exporter, lines } = exporterFor(receiver.url, { signal: c, timeoutMillis: 10_000, flushTimeoutMillis: 300 });
+        exportBatches(exporter, 2, 2, 0, c);
+        const flushStart = Date.now();
+        await exporter.forceFlush();
+        const flushTook = Date.now() - flushStart;
+        assert.ok(flushTook >= 250 && flushTook < 1500, `forceFlush took ${flushTook} ms (deadline 300)`);
+
+        const started = Date.now();
+        await exporter.shutdown();
+        const took = Date.now() - started;
+        assert.ok(took >= 250 && took < 1500, `shutdown took ${took} ms (deadline 300)`);
+        assert.equal(warnings(lines, new RegExp(`4 buffered ${esc(counted)} were not delivered .* within 300 ms of shutdown`)).length, 1, lines.join(''));
+        if (dead === 'hung') await waitFor('the hung request aborted', () => receiver.hanging === 0);
+        let after: ExportResult | undefined;
+        exporter.export(c.named(['late']), r => (after = r));
+        assert.equal(after?.code, ExportResultCode.FAILED, 'nothing is accepted after shutdown');
+      });
+    }
+  });
+}
+
+describe('BufferedOtlpExporter (traces): a frozen Collector', () => {
 
   it('a frozen Collector process (SIGSTOP), thawed: nothing lost, the head delivered at most twice', async t => {
     // A real hung peer: the kernel accepts connections and takes the requests; the process reads them only when thawed.
@@ -146,7 +265,7 @@ describe('BufferedSpanExporter: a Collector that accepts connections and never a
     const { exporter, lines, sends } = exporterFor(`http://127.0.0.1:${port}/v1/traces`, { timeoutMillis: 200 });
     const expected = exportBatches(exporter, 4, 3);
     await waitFor('five attempts at the frozen Collector', () => sends.length >= 5, 5000);
-    assert.equal(exporter.stats().spans, 12);
+    assert.equal(exporter.stats().items, 12);
     const full = sends.filter(b => b.byteLength > 100).length;
     assert.equal(full, 1, `after the first timeout only empty probes are sent (${sends.map(b => b.byteLength).join(', ')} bytes)`);
 
@@ -162,63 +281,17 @@ describe('BufferedSpanExporter: a Collector that accepts connections and never a
     assert.equal(lines.length, 1, lines.join(''));
   });
 
-  it('a request answered late, within the timeout (the Collector thawed), is delivered once', async () => {
-    const receiver = await receiverOnFreePort();
-    await receiver.listen();
-    receiver.mode = 'hang';
-    const { exporter } = exporterFor(receiver.url, { timeoutMillis: 10_000 });
-    const expected = exportBatches(exporter, 3, 2);
-    await waitFor('the head request held by the hung receiver', () => receiver.hanging === 1);
-    receiver.resume();
-    await waitFor('all 6 spans at the receiver', () => receiver.names.length >= 6);
-    assert.deepEqual(receiver.names, expected);
-    assert.equal(receiver.requests.length, 3, 'one POST per batch, none repeated');
-  });
 });
 
-describe('BufferedSpanExporter: the byte bound', () => {
-  it('holds; drops the oldest queued requests (never the one being sent), counts them, warns once per streak', async () => {
-    const receiver = await receiverOnFreePort(); // refusing
-    const oneBatch = JsonTraceSerializer.serializeRequest(namedSpans(['b00-s0', 'b00-s1', 'b00-s2', 'b00-s3']))!.byteLength;
-    const maxBytes = Math.floor(oneBatch * 3.5); // room for three requests
-    const { exporter, lines } = exporterFor(receiver.url, { maxBytes, level: 'info' });
-
-    const names: string[] = [];
-    for (let i = 0; i < 10; i++) {
-      names.push(...exportBatches(exporter, 1, 4, i));
-      assert.ok(exporter.stats().bytes <= maxBytes, `${exporter.stats().bytes} bytes buffered, bound ${maxBytes}`);
-      if (i === 0) await waitFor('the first attempt to have failed (b00 is being sent)', () => lines.length > 0);
-    }
-    const stats = exporter.stats();
-    assert.equal(stats.spans, 12);
-    assert.equal(stats.droppedSpans, 28, 'b01..b07 dropped');
-    const full = () => warnings(lines, /trace buffer full \(SHOPFLOOR_TRACES_BUFFER_MAX_BYTES=\d+\)/);
-    assert.equal(full().length, 1, lines.join(''));
-
-    await receiver.listen();
-    await waitFor('the 12 buffered spans at the receiver', () => receiver.names.length >= 12);
-    // b00 was being sent when the buffer filled; then the newest two.
-    assert.deepEqual(receiver.names, names.filter(n => /^b0[089]-/.test(n)));
-    assert.equal(exporter.stats().sentSpans, 12);
-    await waitFor('the drained summary', () => warnings(lines, /info: trace buffer drained; 28 span\(s\) were dropped/).length === 1);
-
-    // A new outage is a new streak: warned again.
-    await receiver.stop();
-    exportBatches(exporter, 10, 4, 10);
-    await waitFor('the second buffer-full warning', () => full().length === 2);
-    assert.ok(exporter.stats().bytes <= maxBytes);
-  });
-});
-
-describe('BufferedSpanExporter: refusals and retry hints', () => {
+describe('BufferedOtlpExporter (traces): refusals and retry hints', () => {
   it('drops a request the Collector refuses for good (400), counts it, warns once per failure streak', async () => {
     const receiver = await receiverOnFreePort();
     await receiver.listen();
     receiver.mode = { status: 400 };
     const { exporter, lines } = exporterFor(receiver.url);
     exportBatches(exporter, 3, 2);
-    await waitFor('three POSTs, each once', () => receiver.requests.length === 3 && exporter.stats().spans === 0);
-    assert.equal(exporter.stats().rejectedSpans, 6);
+    await waitFor('three POSTs, each once', () => receiver.requests.length === 3 && exporter.stats().items === 0);
+    assert.equal(exporter.stats().rejectedItems, 6);
     assert.equal(lines.length, 1, lines.join(''));
     assert.match(lines[0]!, /failed \(HTTP 400.*\); 2 span\(s\) dropped/);
 
@@ -256,42 +329,7 @@ describe('BufferedSpanExporter: refusals and retry hints', () => {
   });
 });
 
-describe('BufferedSpanExporter: flush and shutdown', () => {
-  it('forceFlush resolves once the spans exported before it are delivered', async () => {
-    const receiver = await receiverOnFreePort();
-    await receiver.listen();
-    const { exporter } = exporterFor(receiver.url);
-    exportBatches(exporter, 3, 2);
-    await exporter.forceFlush();
-    assert.equal(receiver.names.length, 6);
-  });
-
-  for (const dead of ['refusing', 'hung'] as const) {
-    it(`shutdown with a ${dead} endpoint returns within its deadline, and says what was lost`, async () => {
-      const receiver = await receiverOnFreePort();
-      if (dead === 'hung') {
-        await receiver.listen();
-        receiver.mode = 'hang';
-      }
-      const { exporter, lines } = exporterFor(receiver.url, { timeoutMillis: 10_000, flushTimeoutMillis: 300 });
-      exportBatches(exporter, 2, 2);
-      const flushStart = Date.now();
-      await exporter.forceFlush();
-      const flushTook = Date.now() - flushStart;
-      assert.ok(flushTook >= 250 && flushTook < 1500, `forceFlush took ${flushTook} ms (deadline 300)`);
-
-      const started = Date.now();
-      await exporter.shutdown();
-      const took = Date.now() - started;
-      assert.ok(took >= 250 && took < 1500, `shutdown took ${took} ms (deadline 300)`);
-      assert.equal(warnings(lines, /4 buffered span\(s\) were not delivered .* within 300 ms of shutdown/).length, 1, lines.join(''));
-      if (dead === 'hung') await waitFor('the hung request aborted', () => receiver.hanging === 0);
-      let after: ExportResult | undefined;
-      exporter.export(namedSpans(['late']), r => (after = r));
-      assert.equal(after?.code, ExportResultCode.FAILED, 'nothing is accepted after shutdown');
-    });
-  }
-
+describe('BufferedOtlpExporter (traces): the process', () => {
   it('never keeps a process alive: a script whose export hangs at the Collector ends when its own work does', async () => {
     const receiver = await receiverOnFreePort();
     await receiver.listen();
@@ -299,13 +337,14 @@ describe('BufferedSpanExporter: flush and shutdown', () => {
     const dist = path.resolve(__dirname);
     const script = `
       const http = require('http');
-      const { BufferedSpanExporter } = require(${JSON.stringify(path.join(dist, 'buffered-exporter.js'))});
+      const { BufferedOtlpExporter } = require(${JSON.stringify(path.join(dist, 'buffered-exporter.js'))});
+      const { TRACES } = require(${JSON.stringify(path.join(dist, 'otlp-signals.js'))});
       const { OtlpHttpSender } = require(${JSON.stringify(path.join(dist, 'otlp-sender.js'))});
       const { namedSpans } = require(${JSON.stringify(path.join(dist, 'test-fixtures', 'spans.js'))});
       const { Logger } = require(${JSON.stringify(path.join(dist, 'utils.js'))});
       const sender = new OtlpHttpSender({ url: ${JSON.stringify(receiver.url)}, headers: async () => ({ 'Content-Type': 'application/json' }),
         agent: Promise.resolve(new http.Agent({ keepAlive: true })), gzip: false, timeoutMillis: 30000 });
-      const exporter = new BufferedSpanExporter({ encode: s => Buffer.from(JSON.stringify(s.map(x => x.name))), gzip: true, sender,
+      const exporter = new BufferedOtlpExporter({ signal: TRACES, encode: s => Buffer.from(JSON.stringify(s.map(x => x.name))), gzip: true, sender,
         maxBytes: 1e6, flushTimeoutMillis: 30000, target: 'x', logger: new Logger('none') });
       exporter.export(namedSpans(['a', 'b']), () => {});
       // The app's own work: long enough for the POST to reach the hung receiver.
@@ -321,30 +360,91 @@ describe('BufferedSpanExporter: flush and shutdown', () => {
   });
 });
 
-describe('createBufferedOtlpExporter', () => {
-  it('sends protobuf, gzipped, with the OTEL_EXPORTER_OTLP_*HEADERS, to the configured endpoint', async t => {
-    const receiver = await receiverOnFreePort();
+/**
+ * A script that exports two spans (JSON, backoff 20..100 ms, flush deadline `flushMillis`) to `url`,
+ * prints WARNED at the first failure, then awaits forceFlush() as an app does at exit (nothing else
+ * keeps its event loop alive) and prints FLUSHED <ms> <sent items>.
+ */
+function awaitingFlushScript(url: string, flushMillis: number): string {
+  const dist = path.resolve(__dirname);
+  return `
+    const http = require('http');
+    const { BufferedOtlpExporter } = require(${JSON.stringify(path.join(dist, 'buffered-exporter.js'))});
+    const { TRACES } = require(${JSON.stringify(path.join(dist, 'otlp-signals.js'))});
+    const { OtlpHttpSender } = require(${JSON.stringify(path.join(dist, 'otlp-sender.js'))});
+    const { namedSpans } = require(${JSON.stringify(path.join(dist, 'test-fixtures', 'spans.js'))});
+    const { Logger } = require(${JSON.stringify(path.join(dist, 'utils.js'))});
+    const { JsonTraceSerializer } = require(${JSON.stringify(require.resolve('@opentelemetry/otlp-transformer'))});
+    const sender = new OtlpHttpSender({ url: ${JSON.stringify(url)}, headers: async () => ({ 'Content-Type': 'application/json' }),
+      agent: Promise.resolve(new http.Agent({ keepAlive: true })), gzip: false, timeoutMillis: 30000 });
+    const exporter = new BufferedOtlpExporter({ signal: TRACES, encode: s => JsonTraceSerializer.serializeRequest(s), gzip: false, sender,
+      maxBytes: 1e6, flushTimeoutMillis: ${flushMillis}, target: 'x', logger: new Logger('warn', () => process.stdout.write('WARNED\\n')),
+      backoff: { minMillis: 20, maxMillis: 100 } });
+    exporter.export(namedSpans(['a', 'b']), () => {});
+    const started = Date.now();
+    exporter.forceFlush().then(() => process.stdout.write('FLUSHED ' + (Date.now() - started) + ' ' + exporter.stats().sentItems + '\\n'));`;
+}
+
+describe('BufferedOtlpExporter (traces): a flush awaited at exit', () => {
+  // In child processes: the test runner of Node >= 24 keeps the loop alive while a test is pending, which would hide the point.
+  it('keeps retrying a refusing Collector until the flush deadline, and delivers once it is back', async () => {
+    const receiver = await receiverOnFreePort(); // refusing
+    const child = await launch({ env: {}, preload: false, args: ['-e', awaitingFlushScript(receiver.url, 10_000)], waitListening: false });
+    cleanups.push(() => child.kill());
+    await waitFor('the first refused attempt', () => child.stdout().includes('WARNED'), 5000, () => child.stderr());
+    await new Promise(r => setTimeout(r, 300)); // several backoffs while the flush is awaited
     await receiver.listen();
-    const saved = process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS;
-    process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS = 'Authorization=Bearer%20t0ken,X-Tenant=floor';
-    t.after(() => {
-      if (saved === undefined) delete process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS;
-      else process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS = saved;
-    });
-    const { config } = parseConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url });
-    const exporter = createBufferedOtlpExporter(config.traces, receiver.url, new Logger('warn', () => {}));
-    cleanups.push(() => exporter.shutdown());
-    const spans = httpServerSpans(5);
-    exportNow(exporter, spans);
-    await exporter.forceFlush();
-    assert.equal(receiver.requests.length, 1);
-    const { headers } = receiver.requests[0]!;
-    assert.equal(headers['content-type'], 'application/x-protobuf');
-    assert.equal(headers['content-encoding'], 'gzip');
-    assert.equal(headers.authorization, 'Bearer t0ken');
-    assert.equal(headers['x-tenant'], 'floor');
-    assert.deepEqual(receiver.accepted[0], Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!), 'the very bytes of the serializer');
+    const how = await child.exited(5000);
+    assert.equal(how.code, 0, child.stderr());
+    assert.match(child.stdout(), /FLUSHED \d+ 2\n/, 'the flush resolved after the delivery');
+    assert.deepEqual(receiver.names, ['a', 'b']);
   });
+
+  it('settles at its deadline when the Collector never comes back; the process then ends', async () => {
+    const receiver = await receiverOnFreePort(); // refusing
+    const child = await launch({ env: {}, preload: false, args: ['-e', awaitingFlushScript(receiver.url, 400)], waitListening: false });
+    cleanups.push(() => child.kill());
+    const how = await child.exited(5000);
+    assert.equal(how.code, 0, child.stderr());
+    const m = /FLUSHED (\d+) 0\n/.exec(child.stdout());
+    assert.ok(m, `the awaited flush must resolve, not be abandoned with the process; stdout: ${child.stdout()}`);
+    assert.ok(Number(m[1]) >= 350 && Number(m[1]) < 2000, `forceFlush took ${m[1]} ms (deadline 400)`);
+  });
+});
+
+describe('createBufferedOtlpExporter', () => {
+  const wire = [
+    { c: TRACE_CASE, items: () => httpServerSpans(5), protobuf: ProtobufTraceSerializer as { serializeRequest(items: never[]): Uint8Array | undefined } },
+    { c: LOG_CASE, items: () => pinoLikeRecords(5), protobuf: ProtobufLogsSerializer as { serializeRequest(items: never[]): Uint8Array | undefined } },
+  ];
+  for (const { c, items, protobuf } of wire) {
+    const SIGNAL = c.spec.signal.toUpperCase();
+    it(`${c.spec.signal}: sends protobuf, gzipped, with the OTEL_EXPORTER_OTLP_${SIGNAL}_HEADERS, to the configured endpoint`, async t => {
+      const receiver = await receiverOnFreePort(c);
+      await receiver.listen();
+      const variable = `OTEL_EXPORTER_OTLP_${SIGNAL}_HEADERS`;
+      const saved = process.env[variable];
+      process.env[variable] = 'Authorization=Bearer%20t0ken,X-Tenant=floor';
+      t.after(() => {
+        if (saved === undefined) delete process.env[variable];
+        else process.env[variable] = saved;
+      });
+      const { config } = parseConfig({ [`OTEL_EXPORTER_OTLP_${SIGNAL}_ENDPOINT`]: receiver.url });
+      const exporter = createBufferedOtlpExporter<unknown>(c.spec, config[c.spec.signal], receiver.url, new Logger('warn', () => {}));
+      cleanups.push(() => exporter.shutdown());
+      const sent = items();
+      exportNow(exporter, sent);
+      await exporter.forceFlush();
+      assert.equal(receiver.requests.length, 1);
+      const { headers } = receiver.requests[0]!;
+      assert.equal(headers['content-type'], 'application/x-protobuf');
+      assert.equal(headers['content-encoding'], 'gzip');
+      assert.equal(headers.authorization, 'Bearer t0ken');
+      assert.equal(headers['x-tenant'], 'floor');
+      assert.deepEqual(receiver.accepted[0], Buffer.from(protobuf.serializeRequest(sent as never[])!), 'the very bytes of the serializer');
+      assert.equal(exporter.stats().maxBytes, c.defaultMaxBytes);
+    });
+  }
 });
 
 describe('encoded size of a typical HTTP server span (measurement)', () => {
@@ -369,5 +469,25 @@ describe('encoded size of a typical HTTP server span (measurement)', () => {
     // Sanity: the default pipeline (protobuf + gzip) holds spans at well under 200 B each.
     assert.ok(protoGzip < 200, `${protoGzip} B/span`);
     assert.ok(perSpan['protobuf/512/none']! < perSpan['json/512/none']!);
+  });
+});
+
+describe('encoded size of a typical log record (measurement)', () => {
+  it('bytes per buffered record, by protocol and compression', t => {
+    const perRecord: Record<string, number> = {};
+    for (const batch of [512, 50]) {
+      const records = pinoLikeRecords(batch);
+      for (const [protocol, serializer] of [['protobuf', ProtobufLogsSerializer], ['json', JsonLogsSerializer]] as const) {
+        const raw = serializer.serializeRequest(records)!;
+        const gz = gzipSync(raw);
+        perRecord[`${protocol}/${batch}/gzip`] = gz.byteLength / batch;
+        t.diagnostic(`${protocol.padEnd(8)} batch ${String(batch).padStart(3)}: ${(raw.byteLength / batch).toFixed(0)} B/record raw, ${(gz.byteLength / batch).toFixed(0)} B/record gzip`);
+      }
+    }
+    const protoGzip = perRecord['protobuf/512/gzip']!;
+    t.diagnostic(
+      `default bound ${DEFAULTS.logsBufferMaxBytes / 2 ** 20} MiB holds ~${Math.round(DEFAULTS.logsBufferMaxBytes / protoGzip / 1000)}k such records (protobuf, gzip)`,
+    );
+    assert.ok(protoGzip < 300, `${protoGzip} B/record`);
   });
 });

@@ -1,37 +1,42 @@
 /**
- * The trace exporter: encodes each batch to OTLP bytes at once and reports
- * success to the batch processor, so span objects are freed and its queue
- * (OTEL_BSP_MAX_QUEUE_SIZE) never fills while the Collector is away. The
- * bytes wait in a FIFO bounded in bytes (span-buffer.ts) and are POSTed in
- * order, one request at a time (otlp-sender.ts); the request at the head is
- * retried until the Collector takes it, so a Collector that refuses
- * connections, hangs or restarts costs no span as long as the buffer holds.
+ * The OTLP exporter of traces and of logs: encodes each batch (spans or log
+ * records) to OTLP bytes at once and reports success to the batch processor,
+ * so the objects are freed and its queue (OTEL_BSP_MAX_QUEUE_SIZE, the log
+ * processor's 2048 records) never fills while the Collector is away. The
+ * bytes wait in a FIFO bounded in bytes (otlp-buffer.ts), one per signal, and
+ * are POSTed in order, one request at a time (otlp-sender.ts); the request at
+ * the head is retried until the Collector takes it, so a Collector that
+ * refuses connections, hangs or restarts costs no span and no log line as
+ * long as the buffer holds. What differs between the signals (serializer,
+ * endpoint, names in messages and metrics) is in otlp-signals.ts.
  *
- * Loaded with the exporter, on first use (see LazySpanExporter).
+ * Loaded with the exporter, on first use (see LazySpanExporter, startLogs).
  */
 import { createRequire } from 'module';
 import { gzip, gzipSync } from 'zlib';
 import type { ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { OTLPExporterNodeConfigBase } from '@opentelemetry/otlp-exporter-base/node-http';
+import { OtlpBuffer, type EncodedRequest, type OtlpBufferStats } from './otlp-buffer';
 import { OtlpHttpSender, type Sender, type SendOutcome } from './otlp-sender';
-import { SpanBuffer, type EncodedRequest, type SpanBufferStats } from './span-buffer';
-import type { TracesConfig } from './types';
+import type { BufferedSignal } from './otlp-signals';
+import type { OtlpConfig } from './types';
 import { describeError, type Logger } from './utils';
 
-/** Logger key of the export-failure streak: warned at its start, forgotten when an export succeeds. */
-export const EXPORT_FAILURE_KEY = 'otlp-trace-export-failure';
-/** Logger key of the buffer-full streak: warned at its start, forgotten when the buffer has drained. */
-export const BUFFER_FULL_KEY = 'otlp-trace-buffer-full';
+/** Logger key of a signal's export-failure streak: warned at its start, forgotten when an export succeeds. */
+export const exportFailureKey = (s: BufferedSignal): string => `otlp-${s.signal}-export-failure`;
+/** Logger key of a signal's buffer-full streak: warned at its start, forgotten when the buffer has drained. */
+export const bufferFullKey = (s: BufferedSignal): string => `otlp-${s.signal}-buffer-full`;
 
 /** Backoff between attempts at the head request: doubling from min to max (±20 % jitter). */
 export const DEFAULT_BACKOFF = { minMillis: 500, maxMillis: 5000 };
 /** A Collector's Retry-After is honoured up to this (a longer one would only let the buffer overflow). */
 const MAX_RETRY_AFTER_MS = 30_000;
 
-export interface BufferedExporterOptions {
-  /** Spans → one OTLP request body (the transformer's serializer); undefined or a throw = cannot encode. */
-  encode(spans: ReadableSpan[]): Uint8Array | undefined;
+export interface BufferedExporterOptions<T> {
+  /** Which signal: names in messages and logger keys. */
+  signal: BufferedSignal;
+  /** Items (spans, log records) → one OTLP request body (the transformer's serializer); undefined or a throw = cannot encode. */
+  encode(items: T[]): Uint8Array | undefined;
   /** Compress each request when it is buffered (it is then held and sent compressed). */
   gzip: boolean;
   sender: Sender;
@@ -51,16 +56,23 @@ interface Waiter {
 }
 
 function exportResultCode(): typeof import('@opentelemetry/core').ExportResultCode {
-  // Loaded already: the tracer provider that calls this exporter needs it.
+  // Loaded already: the tracer or logger provider that calls this exporter needs it.
   return (require('@opentelemetry/core') as typeof import('@opentelemetry/core')).ExportResultCode;
 }
 
-export class BufferedSpanExporter implements SpanExporter {
-  private readonly buffer: SpanBuffer;
+/**
+ * A SpanExporter for T = ReadableSpan, a LogRecordExporter for T =
+ * ReadableLogRecord (both have this shape).
+ */
+export class BufferedOtlpExporter<T> {
+  private readonly buffer: OtlpBuffer;
   private readonly backoff: { minMillis: number; maxMillis: number };
-  private sentSpans = 0;
-  private droppedSpans = 0;
-  private rejectedSpans = 0;
+  private readonly signal: BufferedSignal;
+  private readonly exportFailureKey: string;
+  private readonly bufferFullKey: string;
+  private sentItems = 0;
+  private droppedItems = 0;
+  private rejectedItems = 0;
   /** Requests handed to export() so far, and how many of them have been compressed and buffered (or dropped). */
   private exportedSeq = 0;
   private bufferedSeq = 0;
@@ -79,55 +91,58 @@ export class BufferedSpanExporter implements SpanExporter {
    */
   private probeFirst = false;
   private probeBody: Uint8Array | undefined;
-  /** Spans dropped at the bound since the buffer last drained (the streak the warning is about). */
+  /** Items dropped at the bound since the buffer last drained (the streak the warning is about). */
   private droppedInStreak = 0;
   private waiters: Waiter[] = [];
   private closing: Promise<void> | undefined;
   /** After shutdown: nothing is sent any more. */
   private stopped = false;
 
-  constructor(private readonly options: BufferedExporterOptions) {
-    this.buffer = new SpanBuffer(options.maxBytes);
+  constructor(private readonly options: BufferedExporterOptions<T>) {
+    this.buffer = new OtlpBuffer(options.maxBytes);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.signal = options.signal;
+    this.exportFailureKey = exportFailureKey(options.signal);
+    this.bufferFullKey = bufferFullKey(options.signal);
   }
 
-  stats(): SpanBufferStats {
+  stats(): OtlpBufferStats {
     return {
       bytes: this.buffer.bytes,
-      spans: this.buffer.spans,
+      items: this.buffer.items,
       maxBytes: this.buffer.maxBytes,
-      sentSpans: this.sentSpans,
-      droppedSpans: this.droppedSpans,
-      rejectedSpans: this.rejectedSpans,
+      sentItems: this.sentItems,
+      droppedItems: this.droppedItems,
+      rejectedItems: this.rejectedItems,
     };
   }
 
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+  export(items: T[], resultCallback: (result: ExportResult) => void): void {
     const code = exportResultCode();
     if (this.closing !== undefined) {
-      resultCallback({ code: code.FAILED, error: new Error('the trace exporter is shut down') });
+      resultCallback({ code: code.FAILED, error: new Error(`the ${this.signal.noun} exporter is shut down`) });
       return;
     }
     let raw: Uint8Array | undefined;
     try {
-      raw = this.options.encode(spans);
+      raw = this.options.encode(items);
     } catch (err) {
       // The SDK's error handler reports it (once per distinct message).
       resultCallback({ code: code.FAILED, error: err instanceof Error ? err : new Error(String(err)) });
       return;
     }
     if (raw === undefined) {
-      resultCallback({ code: code.FAILED, error: new Error(`could not encode ${spans.length} span(s) to OTLP`) });
+      resultCallback({ code: code.FAILED, error: new Error(`could not encode ${items.length} ${this.signal.counted} to OTLP`) });
       return;
     }
-    // The spans are bytes now: the batch processor may let go of them.
+    // The items are bytes now: the batch processor may let go of them.
     resultCallback({ code: code.SUCCESS });
-    if (spans.length === 0) return;
-    this.add(raw, spans.length);
+    if (items.length === 0) return;
+    this.add(raw, items.length);
   }
 
   /**
-   * Resolves once every span exported before the call has left the buffer
+   * Resolves once every item exported before the call has left the buffer
    * (delivered, or dropped), or after flushTimeoutMillis. Never rejects.
    */
   async forceFlush(): Promise<void> {
@@ -144,7 +159,7 @@ export class BufferedSpanExporter implements SpanExporter {
       const lost = this.buffer.clear();
       if (!drained && lost > 0) {
         this.options.logger.warn(
-          `${lost} buffered span(s) were not delivered to ${this.options.target} within ${this.options.flushTimeoutMillis} ms of shutdown; they are lost.`,
+          `${lost} buffered ${this.signal.counted} were not delivered to ${this.options.target} within ${this.options.flushTimeoutMillis} ms of shutdown; they are lost.`,
         );
       }
       this.settleWaiters();
@@ -152,20 +167,20 @@ export class BufferedSpanExporter implements SpanExporter {
     return this.closing;
   }
 
-  private add(raw: Uint8Array, spans: number): void {
+  private add(raw: Uint8Array, items: number): void {
     const seq = ++this.exportedSeq;
     if (!this.options.gzip) {
-      this.admit({ body: raw, spans, seq });
+      this.admit({ body: raw, items, seq });
       return;
     }
-    // Spans waiting for compression count against the bound too (only a CPU starved for seconds piles them up).
+    // Items waiting for compression count against the bound too (only a CPU starved for seconds piles them up).
     const overBound = this.compressingBytes + raw.byteLength > this.buffer.maxBytes;
     if (!overBound) this.compressingBytes += raw.byteLength;
     this.compressing = this.compressing.then(
       () =>
         new Promise<void>(resolve => {
           if (overBound) {
-            this.admit({ body: raw, spans, seq }, true);
+            this.admit({ body: raw, items, seq }, true);
             resolve();
             return;
           }
@@ -173,7 +188,7 @@ export class BufferedSpanExporter implements SpanExporter {
           gzip(raw, (err, body) => {
             this.compressingBytes -= raw.byteLength;
             // A failed compression (out of memory) loses this request only; it is counted as dropped.
-            this.admit({ body: err ? raw : body, spans, seq }, err !== null);
+            this.admit({ body: err ? raw : body, items, seq }, err !== null);
             resolve();
           });
         }),
@@ -191,13 +206,14 @@ export class BufferedSpanExporter implements SpanExporter {
   }
 
   private onDropped(dropped: EncodedRequest[]): void {
-    const spans = dropped.reduce((n, r) => n + r.spans, 0);
-    this.droppedSpans += spans;
-    this.droppedInStreak += spans;
+    const items = dropped.reduce((n, r) => n + r.items, 0);
+    this.droppedItems += items;
+    this.droppedInStreak += items;
+    const { noun, plural, maxBytesVariable } = this.signal;
     this.options.logger.warn(
-      `trace buffer full (SHOPFLOOR_TRACES_BUFFER_MAX_BYTES=${this.buffer.maxBytes}) while ${this.options.target} does not take spans: ` +
-        'dropping the oldest buffered spans to make room for new ones. Further drops are not reported until the buffer has drained.',
-      BUFFER_FULL_KEY,
+      `${noun} buffer full (${maxBytesVariable}=${this.buffer.maxBytes}) while ${this.options.target} does not take ${plural}: ` +
+        `dropping the oldest buffered ${plural} to make room for new ones. Further drops are not reported until the buffer has drained.`,
+      this.bufferFullKey,
     );
   }
 
@@ -227,7 +243,7 @@ export class BufferedSpanExporter implements SpanExporter {
       });
   }
 
-  /** An export request without spans (what the probe sends). */
+  /** An export request without items (what the probe sends). */
   private probe(): Uint8Array {
     if (this.probeBody === undefined) {
       const empty = this.options.encode([]) ?? new Uint8Array(0);
@@ -238,38 +254,42 @@ export class BufferedSpanExporter implements SpanExporter {
 
   private onOutcome(request: EncodedRequest, outcome: SendOutcome): void {
     const { logger, target } = this.options;
+    const { noun, plural, counted, maxBytesVariable } = this.signal;
     switch (outcome.kind) {
       case 'sent':
         this.buffer.done();
-        this.sentSpans += request.spans;
+        this.sentItems += request.items;
         this.failures = 0;
-        logger.forget(EXPORT_FAILURE_KEY);
+        logger.forget(this.exportFailureKey);
         break;
       case 'rejected':
         // Sending it again would get the same answer: drop this one, go on with the next.
         this.buffer.done();
-        this.rejectedSpans += request.spans;
+        this.rejectedItems += request.items;
         this.failures = 0;
         logger.warn(
-          `trace export to ${target} failed (${describeError(outcome.error)}); ${request.spans} span(s) dropped. ` +
+          `${noun} export to ${target} failed (${describeError(outcome.error)}); ${request.items} ${counted} dropped. ` +
             'Further failures are not reported until an export succeeds.',
-          EXPORT_FAILURE_KEY,
+          this.exportFailureKey,
         );
         break;
       case 'retry': {
         this.failures++;
         if (outcome.timedOut) this.probeFirst = true;
         logger.warn(
-          `trace export to ${target} failed (${describeError(outcome.error)}); spans are kept and retried in order ` +
-            `(up to SHOPFLOOR_TRACES_BUFFER_MAX_BYTES=${this.buffer.maxBytes} bytes). Further failures are not reported until an export succeeds.`,
-          EXPORT_FAILURE_KEY,
+          `${noun} export to ${target} failed (${describeError(outcome.error)}); ${plural} are kept and retried in order ` +
+            `(up to ${maxBytesVariable}=${this.buffer.maxBytes} bytes). Further failures are not reported until an export succeeds.`,
+          this.exportFailureKey,
         );
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;
           this.pump();
         }, this.retryDelay(outcome.retryAfterMillis));
-        // A backoff never keeps the process alive; a flush retries at once anyway.
-        this.retryTimer.unref();
+        // A backoff keeps the process alive only while someone awaits a flush (holdProcess): nobody
+        // waiting, a Collector that refuses must not keep a finished process running; someone waiting
+        // (the beforeExit flush), the retries must go on until the flush deadline rather than the
+        // process ending under the flush with nothing left to run.
+        if (this.waiters.length === 0) this.retryTimer.unref();
         return;
       }
     }
@@ -287,9 +307,13 @@ export class BufferedSpanExporter implements SpanExporter {
 
   private onDrained(): void {
     if (this.droppedInStreak === 0) return;
-    this.options.logger.info(`trace buffer drained; ${this.droppedInStreak} span(s) were dropped while it was full.`);
+    const { logger } = this.options;
+    // Under its own key, forgotten at once: one line per streak, not once per process (digits do not make it new).
+    const key = `${this.bufferFullKey}-drained`;
+    logger.info(`${this.signal.noun} buffer drained; ${this.droppedInStreak} ${this.signal.counted} were dropped while it was full.`, key);
+    logger.forget(key);
     this.droppedInStreak = 0;
-    this.options.logger.forget(BUFFER_FULL_KEY);
+    logger.forget(this.bufferFullKey);
   }
 
   /** Every request up to `seq` is out of the buffer (delivered or dropped)? */
@@ -301,20 +325,22 @@ export class BufferedSpanExporter implements SpanExporter {
     const seq = this.exportedSeq;
     if (this.isOut(seq)) return Promise.resolve(true);
     return new Promise<boolean>(resolve => {
+      // Ref'd, like all the work while someone waits (holdProcess): the flush settles by its deadline
+      // even when nothing else is pending (a backoff, headers not resolved yet), instead of the
+      // process ending with the flush's promise forever pending. Cleared as soon as it settles.
       const timer = setTimeout(() => finish(false), this.options.flushTimeoutMillis);
-      timer.unref();
       const waiter: Waiter = { seq, resolve: drained => finish(drained) };
       const finish = (drained: boolean): void => {
         clearTimeout(timer);
         const i = this.waiters.indexOf(waiter);
         if (i < 0) return;
         this.waiters.splice(i, 1);
-        if (this.waiters.length === 0) this.options.sender.keepProcessAlive(false);
+        if (this.waiters.length === 0) this.holdProcess(false);
         resolve(drained);
       };
       this.waiters.push(waiter);
-      // Someone is waiting: the POST must not let the process end under it.
-      this.options.sender.keepProcessAlive(true);
+      // Someone is waiting: the POST and the backoff must not let the process end under it.
+      this.holdProcess(true);
       // Try now rather than after the backoff: the Collector may be back, and an exit does not wait long.
       if (this.retryTimer !== undefined) {
         clearTimeout(this.retryTimer);
@@ -324,27 +350,51 @@ export class BufferedSpanExporter implements SpanExporter {
     });
   }
 
+  /**
+   * While someone awaits a flush or shutdown, the work towards it (the POST's
+   * socket, a backoff) keeps the process alive; otherwise it never does.
+   */
+  private holdProcess(on: boolean): void {
+    this.options.sender.keepProcessAlive(on);
+    if (on) this.retryTimer?.ref();
+    else this.retryTimer?.unref();
+  }
+
   private settleWaiters(): void {
     for (const w of [...this.waiters]) if (this.isOut(w.seq)) w.resolve(true);
   }
 }
 
+/** Where and how a signal goes, and its bound: TracesConfig and LogsConfig both have these. */
+export interface BufferedSignalConfig {
+  otlp: OtlpConfig;
+  bufferMaxBytes: number;
+}
+
 /**
- * The exporter for the configured endpoint and protocol. The serializers and
- * the HTTP configuration come from the packages the OTLP trace exporter this
- * preload depends on was released with (resolved from its location, so an app's
- * own copies elsewhere in node_modules cannot get in the way).
+ * The exporter of `signal` for the configured endpoint and protocol. The
+ * serializers and the HTTP configuration come from the packages the signal's
+ * OTLP exporter (a dependency of this preload) was released with, resolved
+ * from its location, so an app's own copies elsewhere in node_modules cannot
+ * get in the way. T is the signal's item type (ReadableSpan, ReadableLogRecord).
  */
-export function createBufferedOtlpExporter(traces: TracesConfig, target: string, logger: Logger): BufferedSpanExporter {
-  const { otlp } = traces;
-  const fromExporter = createRequire(require.resolve('@opentelemetry/exporter-trace-otlp-proto'));
-  const transformer = fromExporter('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
+export function createBufferedOtlpExporter<T>(
+  signal: BufferedSignal,
+  settings: BufferedSignalConfig,
+  target: string,
+  logger: Logger,
+): BufferedOtlpExporter<T> {
+  const { otlp } = settings;
+  const fromExporter = createRequire(require.resolve(signal.exporterPackage));
+  const transformer = fromExporter('@opentelemetry/otlp-transformer') as Record<string, unknown>;
   const nodeHttp = fromExporter('@opentelemetry/otlp-exporter-base/node-http') as typeof import('@opentelemetry/otlp-exporter-base/node-http');
   const json = otlp.protocol === 'http/json';
-  const serializer = json ? transformer.JsonTraceSerializer : transformer.ProtobufTraceSerializer;
-  // The same call the OTLP exporters make: OTEL_EXPORTER_OTLP_{,TRACES_}HEADERS, the certificate files, keep-alive.
+  const serializer = transformer[json ? signal.serializers.json : signal.serializers.protobuf] as {
+    serializeRequest(items: T[]): Uint8Array | undefined;
+  };
+  // The same call the OTLP exporters make: OTEL_EXPORTER_OTLP_{,<SIGNAL>_}HEADERS, the certificate files, keep-alive.
   const config: OTLPExporterNodeConfigBase = { url: otlp.endpoint };
-  const http = nodeHttp.convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', {
+  const http = nodeHttp.convertLegacyHttpOptions(config, signal.signal.toUpperCase(), `v1/${signal.signal}`, {
     'Content-Type': json ? 'application/json' : 'application/x-protobuf',
   });
   const sender = new OtlpHttpSender({
@@ -354,11 +404,12 @@ export function createBufferedOtlpExporter(traces: TracesConfig, target: string,
     gzip: otlp.compression === 'gzip',
     timeoutMillis: otlp.timeoutMillis,
   });
-  return new BufferedSpanExporter({
-    encode: spans => serializer.serializeRequest(spans),
+  return new BufferedOtlpExporter<T>({
+    signal,
+    encode: items => serializer.serializeRequest(items),
     gzip: otlp.compression === 'gzip',
     sender,
-    maxBytes: traces.bufferMaxBytes,
+    maxBytes: settings.bufferMaxBytes,
     flushTimeoutMillis: otlp.timeoutMillis,
     target,
     logger,

@@ -328,6 +328,26 @@ describe('SHOPFLOOR_TRACES_BUFFER_MAX_BYTES', () => {
   }
 });
 
+describe('SHOPFLOOR_LOGS_BUFFER_MAX_BYTES', () => {
+  it('defaults to 16 MiB, separate from the traces bound', () => {
+    const { config } = parse({ SHOPFLOOR_TRACES_BUFFER_MAX_BYTES: '1000' });
+    assert.equal(config.logs.bufferMaxBytes, 16 * 1024 * 1024);
+  });
+  it('takes a byte count', () => {
+    const { config, warnings } = parse({ SHOPFLOOR_LOGS_BUFFER_MAX_BYTES: ' 4194304 ' });
+    assert.deepEqual(warnings, []);
+    assert.equal(config.logs.bufferMaxBytes, 4194304);
+    assert.equal(config.traces.bufferMaxBytes, DEFAULTS.tracesBufferMaxBytes);
+  });
+  for (const bad of ['0', '-1', '16MiB', '1.5e6', 'lots']) {
+    it(`warns on ${bad} and uses the default`, () => {
+      const { config, warning } = warnsOnce({ SHOPFLOOR_LOGS_BUFFER_MAX_BYTES: bad }, 'SHOPFLOOR_LOGS_BUFFER_MAX_BYTES');
+      assert.match(warning.message, /expected an integer >= 1\); using the default 16777216/);
+      assert.equal(config.logs.bufferMaxBytes, DEFAULTS.logsBufferMaxBytes);
+    });
+  }
+});
+
 describe('Prometheus host and port', () => {
   it('takes host and port', () => {
     const { config } = parse({ OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: '9461' });

@@ -46,6 +46,13 @@ export const DEFAULTS = {
   // covers the request being encoded or sent and allocator slack. At ~50 B per
   // span (protobuf, gzip) that is over half an hour of 300 spans/s (see the README).
   tracesBufferMaxBytes: 32 * 1024 * 1024,
+  // Its own bound, so a burst of log lines cannot push spans out (or the reverse).
+  // Half the traces': a service writes several times fewer log lines than spans,
+  // and a line costs about as much (~45-55 B, protobuf, gzip). At that size 16 MiB
+  // holds ~350,000 lines, over half an hour of 150 lines/s (30 orders/s, 5 lines
+  // each); with the traces' 32 MiB the buffers stay within 48 of the 64 MiB a
+  // service may grow by during an outage (see the README).
+  logsBufferMaxBytes: 16 * 1024 * 1024,
   // The SDK's own defaults, restated so warnings can name them.
   batch: {
     maxQueueSize: 2048,
@@ -459,7 +466,11 @@ export function parseConfig(env: Env): ParsedConfig {
     },
     propagators: parsePropagators(env, w),
     metrics: parseMetrics(env, w),
-    logs: { export: parseLogsExporter(env, w), otlp: parseOtlp(env, 'logs', w) },
+    logs: {
+      export: parseLogsExporter(env, w),
+      otlp: parseOtlp(env, 'logs', w),
+      bufferMaxBytes: parseInteger(env, 'SHOPFLOOR_LOGS_BUFFER_MAX_BYTES', DEFAULTS.logsBufferMaxBytes, 1, Number.MAX_SAFE_INTEGER, w),
+    },
     instrumentations: parseInstrumentations(env, w),
     semconvStabilityOptIn: read(env, 'OTEL_SEMCONV_STABILITY_OPT_IN') ?? DEFAULTS.semconvStabilityOptIn,
   };

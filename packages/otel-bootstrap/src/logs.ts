@@ -2,12 +2,19 @@
  * Logs over OTLP (OTEL_LOGS_EXPORTER=otlp): a LoggerProvider that the pino,
  * winston and bunyan instrumentations send their records to, with trace and
  * span ids. Loaded at the first idle moment, only when asked for.
+ *
+ * Records go out through the same buffered OTLP exporter as spans
+ * (buffered-exporter.ts): encoded at once, held as bytes within
+ * SHOPFLOOR_LOGS_BUFFER_MAX_BYTES while the Collector is away, sent in order.
  */
 import { logs, type AnyValue } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import type { LogRecordExporter, LogRecordProcessor, LoggerProvider, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { createOtlpExporter } from './otlp';
-import type { OtlpConfig } from './types';
+import type { LogRecordExporter, LogRecordProcessor, LoggerProvider, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type { OtlpBufferStats } from './otlp-buffer';
+import { LOGS } from './otlp-signals';
+import { printableUrl } from './tracing';
+import type { LogsConfig } from './types';
+import type { Logger } from './utils';
 
 /**
  * Attribute keys whose values never leave the process: credentials a log call
@@ -48,21 +55,48 @@ export class RedactingLogRecordProcessor implements LogRecordProcessor {
   }
 }
 
-const LOG_EXPORTERS = {
-  json: '@opentelemetry/exporter-logs-otlp-http',
-  protobuf: '@opentelemetry/exporter-logs-otlp-proto',
-  className: 'OTLPLogExporter',
-};
+export interface LogsHandle {
+  provider: LoggerProvider;
+  /** Hands queued records to the exporter, then waits (at most OTEL_EXPORTER_OTLP_LOGS_TIMEOUT) until they have left its buffer. */
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+  /** The log buffer's counters, for /metrics. */
+  bufferStats(): OtlpBufferStats;
+}
 
-/** Builds the provider and makes it the global one (the logger instrumentations emit through it). */
-export function startLogs(otlp: OtlpConfig, resource: Resource): LoggerProvider {
+/**
+ * The batch processor's view of the exporter, without its flush: the
+ * processor calls forceFlush() once per batch it hands over, so a flush of
+ * four batches with the Collector down would wait out the deadline four
+ * times. The handle's forceFlush waits once, after every batch is handed over
+ * (as for traces); shutdown drains with its deadline.
+ */
+function withoutFlush(exporter: LogRecordExporter): LogRecordExporter {
+  return {
+    export: (records, resultCallback) => exporter.export(records, resultCallback),
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => exporter.shutdown(),
+  };
+}
+
+/**
+ * Builds the provider and makes it the global one (the logger instrumentations emit through it).
+ *
+ * No feedback loop: the exporter's POSTs run with tracing suppressed (no span,
+ * no http.client metric), and its warnings go to stderr through `logger`, never
+ * through pino, winston or bunyan, so they never become log records themselves.
+ */
+export function startLogs(config: LogsConfig, resource: Resource, logger: Logger): LogsHandle {
   const sdk = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
+  const { createBufferedOtlpExporter } = require('./buffered-exporter') as typeof import('./buffered-exporter');
+  const exporter = createBufferedOtlpExporter<ReadableLogRecord>(LOGS, config, printableUrl(config.otlp.endpoint), logger);
   const provider = new sdk.LoggerProvider({
     resource,
     processors: [
       new RedactingLogRecordProcessor(),
-      // Bounded like the span queue: when the Collector is away, records are dropped, not hoarded.
-      new sdk.BatchLogRecordProcessor({ exporter: createOtlpExporter<LogRecordExporter>(otlp, LOG_EXPORTERS), maxQueueSize: 2048 }),
+      // The queue between batches stays bounded (2048 records); a Collector outage does not fill it:
+      // each batch is encoded and moved to the log buffer at once.
+      new sdk.BatchLogRecordProcessor({ exporter: withoutFlush(exporter), maxQueueSize: 2048 }),
     ],
   });
   logs.setGlobalLoggerProvider(provider);
@@ -78,5 +112,13 @@ export function startLogs(otlp: OtlpConfig, resource: Resource): LoggerProvider 
   } catch {
     // winston-transport absent: winston records are simply not sent.
   }
-  return provider;
+  return {
+    provider,
+    forceFlush: async () => {
+      await provider.forceFlush();
+      await exporter.forceFlush();
+    },
+    shutdown: () => provider.shutdown(),
+    bufferStats: () => exporter.stats(),
+  };
 }

@@ -9,7 +9,8 @@ import type { Resource } from '@opentelemetry/resources';
 import type { PrometheusExporter as PrometheusExporterType } from '@opentelemetry/exporter-prometheus';
 import type { MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { createOtlpExporter } from './otlp';
-import type { SpanBufferStats } from './span-buffer';
+import type { OtlpBufferStats } from './otlp-buffer';
+import type { BufferedSignal } from './otlp-signals';
 import type { MetricsConfig } from './types';
 import { describeError, type Logger } from './utils';
 
@@ -186,38 +187,48 @@ function startPrometheus(
   return { reader: exporter, listening };
 }
 
+/** A signal's OTLP buffer, as /metrics reports it. */
+export interface BufferSource {
+  signal: BufferedSignal;
+  stats: () => OtlpBufferStats;
+}
+
 /**
- * The trace buffer's level and losses, read at collection time. Prometheus names:
+ * A signal's buffer level and losses, read at collection time, under the
+ * signal's own names (otlp-signals.ts). Prometheus names, traces:
  * otel_bootstrap_span_buffer_size_bytes, otel_bootstrap_span_buffer_limit_bytes,
- * otel_bootstrap_span_buffer_spans, otel_bootstrap_spans_dropped_total{reason}.
+ * otel_bootstrap_span_buffer_spans, otel_bootstrap_spans_dropped_total{reason};
+ * logs: otel_bootstrap_log_buffer_size_bytes, otel_bootstrap_log_buffer_limit_bytes,
+ * otel_bootstrap_log_buffer_records, otel_bootstrap_log_records_dropped_total{reason}.
  */
-export function recordSpanBufferMetrics(meter: Meter, stats: () => SpanBufferStats): void {
-  const size = meter.createObservableGauge('otel_bootstrap.span_buffer.size', {
+export function recordBufferMetrics(meter: Meter, { signal, stats }: BufferSource): void {
+  const { buffer, held, unit, dropped: droppedName } = signal.metrics;
+  const size = meter.createObservableGauge(`${buffer}.size`, {
     unit: 'By',
-    description: 'Encoded spans held for the Collector, in bytes (the request being sent included).',
+    description: `Encoded ${signal.plural} held for the Collector, in bytes (the request being sent included).`,
   });
-  const limit = meter.createObservableGauge('otel_bootstrap.span_buffer.limit', {
+  const limit = meter.createObservableGauge(`${buffer}.limit`, {
     unit: 'By',
-    description: 'Bound of the span buffer (SHOPFLOOR_TRACES_BUFFER_MAX_BYTES).',
+    description: `Bound of the ${signal.noun} buffer (${signal.maxBytesVariable}).`,
   });
-  const spans = meter.createObservableGauge('otel_bootstrap.span_buffer.spans', {
-    unit: '{span}',
-    description: 'Spans held for the Collector.',
+  const items = meter.createObservableGauge(`${buffer}.${held}`, {
+    unit,
+    description: `${signal.plural[0]!.toUpperCase()}${signal.plural.slice(1)} held for the Collector.`,
   });
-  const dropped = meter.createObservableCounter('otel_bootstrap.spans.dropped', {
-    unit: '{span}',
-    description: 'Spans that will never reach the Collector: reason="buffer_full" (oldest dropped at the bound) or "rejected" (refused by the Collector).',
+  const dropped = meter.createObservableCounter(droppedName, {
+    unit,
+    description: `${signal.plural[0]!.toUpperCase()}${signal.plural.slice(1)} that will never reach the Collector: reason="buffer_full" (oldest dropped at the bound) or "rejected" (refused by the Collector).`,
   });
   meter.addBatchObservableCallback(
     result => {
       const s = stats();
       result.observe(size, s.bytes);
       result.observe(limit, s.maxBytes);
-      result.observe(spans, s.spans);
-      result.observe(dropped, s.droppedSpans, { reason: 'buffer_full' });
-      result.observe(dropped, s.rejectedSpans, { reason: 'rejected' });
+      result.observe(items, s.items);
+      result.observe(dropped, s.droppedItems, { reason: 'buffer_full' });
+      result.observe(dropped, s.rejectedItems, { reason: 'rejected' });
     },
-    [size, limit, spans, dropped],
+    [size, limit, items, dropped],
   );
 }
 
@@ -225,7 +236,7 @@ export function startMetrics(
   config: MetricsConfig,
   resource: Resource,
   logger: Logger,
-  spanBufferStats?: () => SpanBufferStats,
+  buffers: readonly BufferSource[] = [],
 ): MetricsHandle {
   const sdk = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
   const readers: MetricReader[] = [];
@@ -250,7 +261,7 @@ export function startMetrics(
   const { recordHttpServerMetrics } = require('./http-server-metrics') as typeof import('./http-server-metrics');
   const meter = meterProvider.getMeter('@shopfloor/otel-bootstrap');
   recordHttpServerMetrics(meter, config.prometheus ? config.port : undefined);
-  if (spanBufferStats) recordSpanBufferMetrics(meter, spanBufferStats);
+  for (const source of buffers) recordBufferMetrics(meter, source);
 
   return {
     meterProvider,

@@ -2,7 +2,7 @@
  * POSTs one encoded OTLP request and says what to do next: done, retry, or
  * give up on it. The buffer (buffered-exporter.ts) decides when to call it.
  *
- * Where and how to send (URL, OTEL_EXPORTER_OTLP_{,TRACES_}HEADERS, the
+ * Where and how to send (URL, OTEL_EXPORTER_OTLP_{,<SIGNAL>_}HEADERS, the
  * certificate variables, keep-alive) is resolved by @opentelemetry/otlp-exporter-base
  * exactly as for its own exporters; only the POST itself is ours, because
  * its transport is not public and retries on its own, per request, where the
@@ -60,7 +60,7 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 
 export interface SenderTarget {
   url: string;
-  /** Resolved once (OTEL_EXPORTER_OTLP_{,TRACES_}HEADERS and the content type; read from the environment at start). */
+  /** Resolved once (OTEL_EXPORTER_OTLP_{,<SIGNAL>_}HEADERS and the content type; read from the environment at start). */
   headers: () => Promise<Record<string, string>>;
   /** Keep-alive agent, with the TLS files of OTEL_EXPORTER_OTLP_*CERTIFICATE / *CLIENT_KEY when set. */
   agent: Promise<HttpAgent>;
@@ -92,7 +92,7 @@ export class OtlpHttpSender implements Sender {
     this.request = lib.request;
     this.ready = Promise.all([target.agent, target.headers()]);
     this.ready.catch(() => {}); // reported by the first send
-    // Loaded by now: the tracer provider that feeds this sender needs it.
+    // Loaded by now: the tracer or logger provider that feeds this sender needs it.
     const { suppressTracing } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
     this.untraced = suppressTracing(ROOT_CONTEXT);
   }

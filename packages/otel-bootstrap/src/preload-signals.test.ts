@@ -2,12 +2,13 @@
  * Child-process tests of what goes out besides JSON spans: the default wire
  * format (OTLP protobuf, gzip) with the user's headers, paths that are never
  * traced, metrics pushed over OTLP, and log records of pino, winston and
- * bunyan with their trace ids and without secrets.
+ * bunyan with their trace ids and without secrets, also through a Collector
+ * outage.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'path';
-import { freePort, get, launch, startCapture, waitFor, type Capture, type Service } from './test-fixtures/harness';
+import { freePort, get, launch, preloadLines, startCapture, waitFor, type Capture, type Service } from './test-fixtures/harness';
 
 const SPAN_KIND_SERVER = 2;
 const LOGGERS = path.resolve(__dirname, 'test-fixtures', 'loggers.js');
@@ -115,5 +116,54 @@ describe('OTEL_LOGS_EXPORTER=otlp', () => {
   it('never sends a password field', async () => {
     await waitFor('records of all three loggers', () => capture.logRecords().length >= 3, 5000);
     for (const body of capture.logBodies) assert.doesNotMatch(body, /hunter2/);
+  });
+});
+
+describe('OTEL_LOGS_EXPORTER=otlp, the Collector down, then up', () => {
+  it('every log line written meanwhile arrives; one warning, which is not itself a log record; the log buffer on /metrics', async t => {
+    const collectorPort = await freePort();
+    const promPort = await freePort();
+    const svc = await launch({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(promPort),
+        OTEL_LOGS_EXPORTER: 'otlp',
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_BLRP_SCHEDULE_DELAY: '20',
+        OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '10',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '200',
+        // More of the preload's own lines on stderr: none of them may become a log record.
+        OTEL_LOG_LEVEL: 'info',
+      },
+      args: [LOGGERS],
+    });
+    t.after(() => svc.kill());
+    const orders = 20;
+    for (let i = 0; i < orders; i++) assert.equal((await get(`http://127.0.0.1:${svc.port}/order`)).status, 200);
+    const logWarnings = () => preloadLines(svc.stderr()).filter(l => l.includes('log export'));
+    await waitFor('the log export warning', () => logWarnings().length > 0, 5000, () => svc.stderr());
+
+    const capture = await startCapture(collectorPort);
+    t.after(() => capture.close());
+    const count = (logger: string) => capture.logRecords().filter(r => JSON.stringify(r.body).includes(`handled by ${logger}`)).length;
+    await waitFor(
+      `the ${orders * 3} log records at the Collector`,
+      () => ['pino', 'winston', 'bunyan'].every(l => count(l) >= orders),
+      15_000,
+      () => `${JSON.stringify(capture.logRecords().map(r => r.body))}\n${svc.stderr()}`,
+    );
+    for (const logger of ['pino', 'winston', 'bunyan']) assert.equal(count(logger), orders, `${logger}: each line once`);
+    assert.equal(capture.logRecords().length, orders * 3, 'nothing else: no record about the export or the buffer itself');
+    assert.equal(capture.spans().length, 0, 'the exports are not traced');
+
+    const metrics = (await get(`http://127.0.0.1:${promPort}/metrics`)).body;
+    assert.match(metrics, /^otel_bootstrap_log_records_dropped_total\{[^}]*reason="buffer_full"[^}]*\} 0$/m, metrics);
+    assert.match(metrics, /^otel_bootstrap_log_records_dropped_total\{[^}]*reason="rejected"[^}]*\} 0$/m);
+    assert.match(metrics, /^otel_bootstrap_log_buffer_size_bytes\{[^}]*\} 0$/m);
+    assert.match(metrics, /^otel_bootstrap_log_buffer_records\{[^}]*\} 0$/m);
+    assert.match(metrics, /^otel_bootstrap_log_buffer_limit_bytes\{[^}]*\} 16777216$/m);
+    assert.doesNotMatch(metrics, /^otel_bootstrap_span_buffer/m, 'no span buffer without an OTLP trace exporter');
+    assert.equal(logWarnings().length, 1, preloadLines(svc.stderr()).join('\n'));
+    assert.match(logWarnings()[0]!, /log export to http:\/\/127\.0\.0\.1:\d+\/v1\/logs failed .*; log records are kept/);
   });
 });

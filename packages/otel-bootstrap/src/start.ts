@@ -8,9 +8,9 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { entryOf, type InstrumentationName } from './catalog';
 import { createInstrumentations, type InstrumentationContext } from './instrumentations';
 import { beforeFirstFetch, beforeFirstRequire, isInstalled } from './lazy-load';
-import { startLogs } from './logs';
-import { startMetrics, type MetricsHandle } from './metrics';
-import type { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { startLogs, type LogsHandle } from './logs';
+import { startMetrics, type BufferSource, type MetricsHandle } from './metrics';
+import { LOGS, TRACES } from './otlp-signals';
 import type { Resource } from '@opentelemetry/resources';
 import { installShutdownHooks, type Flushable } from './shutdown';
 import { core, startTracing, type TracingHandle } from './tracing';
@@ -104,18 +104,18 @@ export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[
   }
 
   let metricsHandle: MetricsHandle | undefined;
-  let logsProvider: LoggerProvider | undefined;
+  let logsHandle: LogsHandle | undefined;
   let closed = false;
   const handle: Handle = {
     get metrics() {
       return metricsHandle;
     },
     forceFlush: async () => {
-      await Promise.all([tracing.forceFlush(), metricsHandle?.meterProvider.forceFlush(), logsProvider?.forceFlush()]);
+      await Promise.all([tracing.forceFlush(), metricsHandle?.meterProvider.forceFlush(), logsHandle?.forceFlush()]);
     },
     shutdown: async () => {
       closed = true;
-      await Promise.all([tracing.shutdown(), metricsHandle?.shutdown(), logsProvider?.shutdown()]);
+      await Promise.all([tracing.shutdown(), metricsHandle?.shutdown(), logsHandle?.shutdown()]);
     },
   };
   // Before the instrumentations: whatever happens next, queued spans get flushed.
@@ -147,7 +147,7 @@ export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[
         instrumentations: made,
         ...(tracing.provider ? { tracerProvider: tracing.provider } : {}),
         ...(metricsHandle ? { meterProvider: metricsHandle.meterProvider } : {}),
-        ...(logsProvider ? { loggerProvider: logsProvider } : {}),
+        ...(logsHandle ? { loggerProvider: logsHandle.provider } : {}),
       });
       instrumentations.push(...made);
     } catch (err) {
@@ -185,15 +185,18 @@ export function start(config: BootstrapConfig, warnings: readonly ConfigWarning[
     tracing.warm?.();
     if (config.logs.export) {
       try {
-        logsProvider = startLogs(config.logs.otlp, getResource());
-        for (const instrumentation of instrumentations) instrumentation.setLoggerProvider?.(logsProvider);
+        logsHandle = startLogs(config.logs, getResource(), logger);
+        for (const instrumentation of instrumentations) instrumentation.setLoggerProvider?.(logsHandle.provider);
       } catch (err) {
         logger.warn(`logs export disabled: could not start it (${describeError(err)})`);
       }
     }
     if (!metricsOn) return;
     try {
-      metricsHandle = startMetrics(config.metrics, getResource(), logger, tracing.spanBufferStats);
+      const buffers: BufferSource[] = [];
+      if (tracing.bufferStats) buffers.push({ signal: TRACES, stats: tracing.bufferStats });
+      if (logsHandle) buffers.push({ signal: LOGS, stats: logsHandle.bufferStats });
+      metricsHandle = startMetrics(config.metrics, getResource(), logger, buffers);
     } catch (err) {
       logger.warn(`metrics disabled: could not start them (${describeError(err)})`);
       return;

@@ -29,8 +29,9 @@ import type {
   SpanProcessor,
   TracerProvider as SdkTracerProvider,
 } from '@opentelemetry/sdk-trace';
-import type { BufferedSpanExporter } from './buffered-exporter';
-import type { SpanBufferStats } from './span-buffer';
+import type { BufferedOtlpExporter } from './buffered-exporter';
+import { idleStats, type OtlpBufferStats } from './otlp-buffer';
+import { TRACES } from './otlp-signals';
 import type { BootstrapConfig, PropagatorName, SamplerName, TracesConfig } from './types';
 import { describeError, type Logger } from './utils';
 
@@ -277,7 +278,7 @@ export interface TracingHandle {
    * The OTLP exporter's buffer counters, for /metrics: undefined without an
    * OTLP exporter, zeros until the exporter is built.
    */
-  spanBufferStats?(): SpanBufferStats;
+  bufferStats?(): OtlpBufferStats;
 }
 
 /**
@@ -289,13 +290,13 @@ function buildExporters(
   traces: TracesConfig,
   logger: Logger,
   reported: WeakSet<object>,
-  onOtlp: (exporter: BufferedSpanExporter) => void,
+  onOtlp: (exporter: BufferedOtlpExporter<ReadableSpan>) => void,
 ): SpanExporter[] {
   return traces.exporters.map(name => {
     if (name === 'console') return new (sdkTraceBase().ConsoleSpanExporter)();
     return new LazySpanExporter(() => {
       const { createBufferedOtlpExporter } = require('./buffered-exporter') as typeof import('./buffered-exporter');
-      const otlp = createBufferedOtlpExporter(traces, printableUrl(traces.otlp.endpoint), logger);
+      const otlp = createBufferedOtlpExporter<ReadableSpan>(TRACES, traces, printableUrl(traces.otlp.endpoint), logger);
       onOtlp(otlp);
       return otlp;
     }, err => {
@@ -329,7 +330,7 @@ export function startTracing(
   }
 
   let exporters: SpanExporter[] = [];
-  let otlpExporter: BufferedSpanExporter | undefined;
+  let otlpExporter: BufferedOtlpExporter<ReadableSpan> | undefined;
   const lazy = new LazyTracerProvider(
     () => {
       beforeBuild();
@@ -347,7 +348,7 @@ export function startTracing(
     err => logger.warn(`traces disabled: could not start tracing (${describeError(err)})`),
   );
   trace.setGlobalTracerProvider(lazy);
-  const idle: SpanBufferStats = { bytes: 0, spans: 0, maxBytes: traces.bufferMaxBytes, sentSpans: 0, droppedSpans: 0, rejectedSpans: 0 };
+  const idle = idleStats(traces.bufferMaxBytes);
   return {
     provider: lazy,
     // The batch processor's flush hands its spans to the exporters but does
@@ -361,6 +362,6 @@ export function startTracing(
       lazy.build();
       for (const e of exporters) if (e instanceof LazySpanExporter) e.warm();
     },
-    ...(traces.exporters.includes('otlp') ? { spanBufferStats: () => otlpExporter?.stats() ?? idle } : {}),
+    ...(traces.exporters.includes('otlp') ? { bufferStats: () => otlpExporter?.stats() ?? idle } : {}),
   };
 }

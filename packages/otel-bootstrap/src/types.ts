@@ -93,6 +93,11 @@ export interface LogsConfig {
   /** OTEL_LOGS_EXPORTER=otlp: pino, winston and bunyan records go out over OTLP (default none). */
   export: boolean;
   otlp: OtlpConfig;
+  /**
+   * SHOPFLOOR_LOGS_BUFFER_MAX_BYTES: bound on the encoded (and compressed) log export
+   * requests held while the Collector is unreachable, in bytes. Separate from the traces'.
+   */
+  bufferMaxBytes: number;
 }
 
 export interface BootstrapConfig {

@@ -1,7 +1,7 @@
 /**
- * An OTLP/HTTP traces receiver standing in for the Collector in the buffer's
- * tests, on a fixed port so it can be down (connections refused), up, hung
- * (accepts and reads, never answers) or answering a given status.
+ * An OTLP/HTTP receiver (traces or logs) standing in for the Collector in the
+ * buffer's tests, on a fixed port so it can be down (connections refused), up,
+ * hung (accepts and reads, never answers) or answering a given status.
  */
 import * as http from 'http';
 import * as zlib from 'zlib';
@@ -19,7 +19,7 @@ export interface ReceivedRequest {
 
 export class OtlpReceiver {
   mode: ReceiverMode = 'ok';
-  /** Span names of the requests answered 2xx, in arrival order (JSON bodies only). */
+  /** Span names, or log record bodies, of the requests answered 2xx, in arrival order (JSON bodies only). */
   readonly names: string[] = [];
   /** Every request that arrived complete, answered or not. */
   readonly requests: ReceivedRequest[] = [];
@@ -28,7 +28,10 @@ export class OtlpReceiver {
   private readonly held = new Set<{ req: http.IncomingMessage; res: http.ServerResponse; body: Buffer }>();
   private readonly server: http.Server;
 
-  constructor(readonly port: number) {
+  constructor(
+    readonly port: number,
+    readonly path = '/v1/traces',
+  ) {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', c => chunks.push(c));
@@ -52,7 +55,7 @@ export class OtlpReceiver {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}/v1/traces`;
+    return `http://127.0.0.1:${this.port}${this.path}`;
   }
 
   /** Requests being held unanswered right now. */
@@ -94,8 +97,14 @@ export class OtlpReceiver {
     const body = req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw;
     this.accepted.push(body);
     if (req.headers['content-type'] === 'application/json') {
-      const doc = JSON.parse(body.toString('utf8')) as { resourceSpans?: { scopeSpans?: { spans?: { name: string }[] }[] }[] };
+      const doc = JSON.parse(body.toString('utf8')) as {
+        resourceSpans?: { scopeSpans?: { spans?: { name: string }[] }[] }[];
+        resourceLogs?: { scopeLogs?: { logRecords?: { body?: { stringValue?: string } }[] }[] }[];
+      };
       for (const rs of doc.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) this.names.push(s.name);
+      for (const rl of doc.resourceLogs ?? []) {
+        for (const sl of rl.scopeLogs ?? []) for (const l of sl.logRecords ?? []) this.names.push(String(l.body?.stringValue));
+      }
     }
     res.writeHead(200, { 'content-type': String(req.headers['content-type'] ?? 'application/json') }).end();
   }

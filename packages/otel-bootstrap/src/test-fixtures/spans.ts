@@ -9,25 +9,25 @@ import { SpanKind, type Attributes } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 
-const memory = new InMemorySpanExporter();
-const provider = new TracerProvider({
-  resource: resourceFromAttributes({
-    'service.name': 'shop-api',
-    'service.instance.id': randomUUID(),
-    'process.pid': 28901,
-    'process.runtime.name': 'nodejs',
-    'process.runtime.version': '24.22.3',
-    'process.runtime.description': 'Node.js',
-    'host.name': 'shop-api-7d9f6c5b8-x2x4q',
-    'host.arch': 'amd64',
-    'deployment.environment.name': 'staging',
-    'service.version': '1.4.2',
-    'telemetry.sdk.language': 'nodejs',
-    'telemetry.sdk.name': 'opentelemetry',
-    'telemetry.sdk.version': '3.0.0',
-  }),
-  spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
+/** The resource of a fixture service, as captured under this preload (shared with log-records.ts). */
+export const RESOURCE = resourceFromAttributes({
+  'service.name': 'shop-api',
+  'service.instance.id': randomUUID(),
+  'process.pid': 28901,
+  'process.runtime.name': 'nodejs',
+  'process.runtime.version': '24.22.3',
+  'process.runtime.description': 'Node.js',
+  'host.name': 'shop-api-7d9f6c5b8-x2x4q',
+  'host.arch': 'amd64',
+  'deployment.environment.name': 'staging',
+  'service.version': '1.4.2',
+  'telemetry.sdk.language': 'nodejs',
+  'telemetry.sdk.name': 'opentelemetry',
+  'telemetry.sdk.version': '3.0.0',
 });
+
+const memory = new InMemorySpanExporter();
+const provider = new TracerProvider({ resource: RESOURCE, spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] });
 
 function finish(make: () => void): ReadableSpan[] {
   memory.reset();

@@ -1,13 +1,17 @@
 /**
  * A FIFO of encoded OTLP export requests, bounded in bytes: what lets the
  * preload ride out a Collector that is down, restarting or hung without
- * keeping span objects (a few KiB each on the heap) or growing without limit.
+ * keeping span or log record objects (a few KiB each on the heap) or growing
+ * without limit. One per signal (traces, logs), each with its own bound.
  *
  * At the bound the OLDEST requests are dropped. The buffer then always holds
- * the most recent stretch of spans, so what arrives when the Collector is back
- * joins up with the live traffic without a gap, and nothing older than the
- * buffer's span of time is delivered (a backlog of hours-old spans helps no
- * one during an incident and may fall outside a backend's ingestion window).
+ * the most recent stretch of telemetry, so what arrives when the Collector is
+ * back joins up with the live traffic without a gap, and nothing older than
+ * the buffer's span of time is delivered (a backlog of hours-old spans or log
+ * lines helps no one during an incident and may fall outside a backend's
+ * ingestion window).
+ *
+ * "Items" are what a request carries: spans, or log records.
  *
  * No OpenTelemetry imports: plain data, unit-testable on its own.
  */
@@ -15,35 +19,40 @@
 export interface EncodedRequest {
   /** The request body exactly as it will be POSTed (compressed if configured). */
   readonly body: Uint8Array;
-  /** How many spans it carries, to count what is delivered or dropped. */
-  readonly spans: number;
-  /** Position in export order, for flushes to know when their spans are out. */
+  /** How many items (spans, log records) it carries, to count what is delivered or dropped. */
+  readonly items: number;
+  /** Position in export order, for flushes to know when their items are out. */
   readonly seq: number;
 }
 
 /** Counters and levels, as the /metrics endpoint and tests read them. */
-export interface SpanBufferStats {
+export interface OtlpBufferStats {
   /** Bytes held, the request being sent included. */
   bytes: number;
-  /** Spans held, the request being sent included. */
-  spans: number;
+  /** Items held, the request being sent included. */
+  items: number;
   maxBytes: number;
-  /** Spans delivered (the Collector answered 2xx). */
-  sentSpans: number;
-  /** Spans dropped to keep the buffer within its bound (oldest first). */
-  droppedSpans: number;
-  /** Spans the Collector refused for good (a 4xx other than 429, or another non-retryable answer). */
-  rejectedSpans: number;
+  /** Items delivered (the Collector answered 2xx). */
+  sentItems: number;
+  /** Items dropped to keep the buffer within its bound (oldest first). */
+  droppedItems: number;
+  /** Items the Collector refused for good (a 4xx other than 429, or another non-retryable answer). */
+  rejectedItems: number;
 }
 
-export class SpanBuffer {
-  /** Queued requests; the live ones are items[head..]. A moving head keeps shift() O(1). */
-  private items: EncodedRequest[] = [];
+/** The stats of a buffer that holds nothing yet (its exporter is not built). */
+export function idleStats(maxBytes: number): OtlpBufferStats {
+  return { bytes: 0, items: 0, maxBytes, sentItems: 0, droppedItems: 0, rejectedItems: 0 };
+}
+
+export class OtlpBuffer {
+  /** Queued requests; the live ones are queue[head..]. A moving head keeps shift() O(1). */
+  private queue: EncodedRequest[] = [];
   private head = 0;
   /** The request being sent (taken from the queue, still counted against the bound). */
   private current: EncodedRequest | undefined;
   private heldBytes = 0;
-  private heldSpans = 0;
+  private heldItems = 0;
 
   constructor(readonly maxBytes: number) {}
 
@@ -51,17 +60,17 @@ export class SpanBuffer {
     return this.heldBytes;
   }
 
-  get spans(): number {
-    return this.heldSpans;
+  get items(): number {
+    return this.heldItems;
   }
 
   get isEmpty(): boolean {
-    return this.current === undefined && this.head === this.items.length;
+    return this.current === undefined && this.head === this.queue.length;
   }
 
   /** seq of the oldest request still held; Infinity when empty. */
   get oldestSeq(): number {
-    return this.current?.seq ?? this.items[this.head]?.seq ?? Infinity;
+    return this.current?.seq ?? this.queue[this.head]?.seq ?? Infinity;
   }
 
   /**
@@ -79,9 +88,9 @@ export class SpanBuffer {
       this.release(oldest);
       dropped.push(oldest);
     }
-    this.items.push(request);
+    this.queue.push(request);
     this.heldBytes += size;
-    this.heldSpans += request.spans;
+    this.heldItems += request.items;
     return dropped;
   }
 
@@ -98,28 +107,28 @@ export class SpanBuffer {
     return finished;
   }
 
-  /** Empties the buffer; returns how many spans it held. */
+  /** Empties the buffer; returns how many items it held. */
   clear(): number {
-    const spans = this.heldSpans;
-    this.items = [];
+    const items = this.heldItems;
+    this.queue = [];
     this.head = 0;
     this.current = undefined;
     this.heldBytes = 0;
-    this.heldSpans = 0;
-    return spans;
+    this.heldItems = 0;
+    return items;
   }
 
   private shift(): EncodedRequest | undefined {
-    if (this.head === this.items.length) return undefined;
-    const first = this.items[this.head]!;
-    this.items[this.head] = undefined as unknown as EncodedRequest; // let it be collected
+    if (this.head === this.queue.length) return undefined;
+    const first = this.queue[this.head]!;
+    this.queue[this.head] = undefined as unknown as EncodedRequest; // let it be collected
     this.head++;
     // Compact once the dead prefix dominates: amortised O(1), no unbounded array.
-    if (this.head === this.items.length) {
-      this.items = [];
+    if (this.head === this.queue.length) {
+      this.queue = [];
       this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
     return first;
@@ -127,6 +136,6 @@ export class SpanBuffer {
 
   private release(request: EncodedRequest): void {
     this.heldBytes -= request.body.byteLength;
-    this.heldSpans -= request.spans;
+    this.heldItems -= request.items;
   }
 }

@@ -1,29 +1,29 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SpanBuffer, type EncodedRequest } from './span-buffer';
+import { OtlpBuffer, type EncodedRequest } from './otlp-buffer';
 
 let seq = 0;
-const req = (bytes: number, spans = 1): EncodedRequest => ({ body: new Uint8Array(bytes), spans, seq: ++seq });
+const req = (bytes: number, items = 1): EncodedRequest => ({ body: new Uint8Array(bytes), items, seq: ++seq });
 
-describe('SpanBuffer', () => {
-  it('is a FIFO that counts bytes and spans, the request being sent included', () => {
-    const b = new SpanBuffer(100);
+describe('OtlpBuffer', () => {
+  it('is a FIFO that counts bytes and items, the request being sent included', () => {
+    const b = new OtlpBuffer(100);
     const [r1, r2] = [req(10, 2), req(20, 3)];
     b.push(r1);
     b.push(r2);
-    assert.deepEqual([b.bytes, b.spans], [30, 5]);
+    assert.deepEqual([b.bytes, b.items], [30, 5]);
     assert.equal(b.next(), r1);
     assert.equal(b.next(), r1, 'the head stays until it is done (a retry)');
-    assert.deepEqual([b.bytes, b.spans], [30, 5]);
+    assert.deepEqual([b.bytes, b.items], [30, 5]);
     assert.equal(b.done(), r1);
     assert.equal(b.next(), r2);
     b.done();
     assert.equal(b.isEmpty, true);
-    assert.deepEqual([b.bytes, b.spans, b.oldestSeq], [0, 0, Infinity]);
+    assert.deepEqual([b.bytes, b.items, b.oldestSeq], [0, 0, Infinity]);
   });
 
   it('at the bound drops the oldest queued requests, never the one being sent', () => {
-    const b = new SpanBuffer(100);
+    const b = new OtlpBuffer(100);
     const sending = req(40);
     b.push(sending);
     b.next();
@@ -41,7 +41,7 @@ describe('SpanBuffer', () => {
   });
 
   it('drops a request that could never fit, keeping the others', () => {
-    const b = new SpanBuffer(100);
+    const b = new OtlpBuffer(100);
     b.push(req(40));
     b.next();
     const kept = req(30);
@@ -52,7 +52,7 @@ describe('SpanBuffer', () => {
   });
 
   it('stays O(1) per request over many pushes and shifts (compaction)', () => {
-    const b = new SpanBuffer(1000);
+    const b = new OtlpBuffer(1000);
     for (let i = 0; i < 100_000; i++) {
       b.push(req(10));
       if (i % 2 === 0) {
@@ -61,11 +61,11 @@ describe('SpanBuffer', () => {
       }
     }
     assert.ok(b.bytes <= 1000);
-    assert.equal(b.spans, b.bytes / 10);
+    assert.equal(b.items, b.bytes / 10);
   });
 
-  it('clear() empties it and says how many spans it held', () => {
-    const b = new SpanBuffer(100);
+  it('clear() empties it and says how many items it held', () => {
+    const b = new OtlpBuffer(100);
     b.push(req(10, 4));
     b.next();
     b.push(req(10, 5));
