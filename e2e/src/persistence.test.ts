@@ -5,6 +5,7 @@ import { randomOrder, type ServiceName, type Stack } from '@shopfloor/stack-cont
 import { fetchUrl } from './clients/credentials';
 import { getText, requestJson } from './clients/http';
 import type { JaegerTrace } from './clients/jaeger';
+import { VictoriaLogsClient } from './clients/victorialogs';
 import { flatten, type Span } from './clients/jaeger';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
@@ -90,8 +91,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 describe('persistence: no crash or hang loses a trace, a span or the watchdog state', { concurrency: false }, () => {
   let stack: Stack;
   const load = { startedAt: 0, endedAt: 0 };
+  /** Which of the accepted orders (indexes) came in while the Collector hung. */
+  const hang = { from: 0, to: 0 };
   let steady: SteadyLoad | undefined;
-  /** Per service: peak RSS under plain load (baseline) and during the hang; the preload's span buffer at its fullest. */
+  /** Per service: peak RSS under plain load before and after the hang (baseline) and during it; the preload's span buffer at its fullest. */
   const rss: Record<string, { baseline: number; peak: number; bufferPeak: number }> = {};
   /** The orders the load phase got accepted (the later checks need it to have run). */
   const acceptedOrders = (): string[] => {
@@ -176,8 +179,9 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
       steady = load1;
       load.startedAt = Date.now();
       load1.start();
-      // The baseline: each service's peak RSS over a minute of the same load without a fault
-      // (a service's heap grows for a while under load whatever the Collector does).
+      // The baseline: each service's peak RSS over a minute of the same load without a fault,
+      // before the faults and again after the hang (a heap grows for a while under load
+      // whatever the Collector does).
       await sleep(10_000);
       for (const name of SERVICES) rss[name] = { baseline: 0, peak: 0, bufferPeak: 0 };
       await samplePeaks(HANG_MS, 'baseline');
@@ -188,12 +192,17 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
       await sleep(10_000);
 
       await stack.freezeComponent('otel-collector', true);
+      hang.from = load1.accepted.length;
       try {
         await samplePeaks(HANG_MS, 'peak');
       } finally {
+        hang.to = load1.accepted.length;
         await stack.freezeComponent('otel-collector', false);
       }
+      // And a minute of plain load after it (the buffers drained): a heap still growing under
+      // load would otherwise be taken for the hang's cost.
       await sleep(10_000);
+      await samplePeaks(HANG_MS, 'baseline');
 
       await stack.crashComponent('order-watchdog');
       await sleep(5_000);
@@ -205,7 +214,7 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
       assert.ok(accepted.length >= RATE_PER_S * 60, `only ${accepted.length} orders were accepted`);
       for (const name of SERVICES) {
         const { baseline, peak, bufferPeak } = rss[name]!;
-        t.diagnostic(`${name}: RSS peak ${(baseline / 2 ** 20).toFixed(0)} MiB under plain load, ${(peak / 2 ** 20).toFixed(0)} MiB during the hang (+${((peak - baseline) / 2 ** 20).toFixed(1)} MiB); span buffer at most ${(bufferPeak / 2 ** 20).toFixed(1)} MiB`);
+        t.diagnostic(`${name}: RSS peak ${(baseline / 2 ** 20).toFixed(0)} MiB under plain load, ${(peak / 2 ** 20).toFixed(0)} MiB during the hang (${peak >= baseline ? '+' : ''}${((peak - baseline) / 2 ** 20).toFixed(1)} MiB); span buffer at most ${(bufferPeak / 2 ** 20).toFixed(1)} MiB`);
         assert.ok(bufferPeak > 0, `${name}'s preload buffered nothing while the Collector hung (otel_bootstrap_span_buffer_size_bytes): were its spans sent elsewhere?`);
         assert.ok(peak - baseline <= RSS_GROWTH_MAX, `${name}'s RSS peaked ${((peak - baseline) / 2 ** 20).toFixed(1)} MiB above its plain-load peak during the Collector's hang (bound 64 MiB)`);
       }
@@ -251,6 +260,24 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
       }
     });
 
+    it('the log lines of orders taken while the Collector hung are in VictoriaLogs, from every service', async () => {
+      const during = acceptedOrders().slice(hang.from, hang.to);
+      assert.ok(during.length >= RATE_PER_S * 30, `only ${during.length} orders were accepted during the hang`);
+      const sample = during.filter((_, i) => i % Math.floor(during.length / 30) === 0).slice(0, 30);
+      const traces = await tracesBetween(load.startedAt - 2_000, load.endedAt + 15_000);
+      const logs = new VictoriaLogsClient(stack.endpoints.victoriaLogs);
+      await eventually('every sampled order\'s log lines from shop-api, crm-api and mes-api', async () => {
+        const missing: string[] = [];
+        for (const id of sample) {
+          const traceId = traces.get(id)?.[0]?.traceId;
+          assert.ok(traceId, `order ${id} has no trace`);
+          const services = new Set((await logs.byTraceId(traceId)).map((e) => e['service.name']));
+          for (const name of SERVICES) if (!services.has(name)) missing.push(`${id} (${name})`);
+        }
+        assert.deepEqual(missing, [], `log lines missing for ${missing.length} of ${sample.length * SERVICES.length} order/service pairs`);
+      }, 120_000);
+    });
+
     it('the watchdog restarted from its stored state: no order of the run flagged, its count carried on', async () => {
       const wd = stack.endpoints.orderWatchdog;
       const ours = new Set(acceptedOrders());
@@ -269,7 +296,7 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
 
   });
 
-  it('a full stop and start finds the same traces, the same logs and the watchdog state', async () => {
+  it('a full stop and start finds the same traces, logs, span metrics history and watchdog state', async () => {
     const wd = stack.endpoints.orderWatchdog;
     const from = Date.now();
     const orders: string[] = [];
@@ -297,6 +324,18 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
       return n;
     }, 60_000);
     const to = Date.now();
+    // Span metrics history: the same instant query before and after the restart.
+    const spanCalls = async (): Promise<number> => {
+      const q = new URLSearchParams({ query: 'sum(traces_span_metrics_calls_total{service_name="shop-api"})', time: String(to / 1000) });
+      const res = await requestJson<{ data: { result: { value: [number, string] }[] } }>(`${stack.endpoints.prometheus}/api/v1/query?${q}`);
+      assert.equal(res.status, 200, `Prometheus answered ${res.status}`);
+      return Number(res.body.data.result[0]?.value[1] ?? 0);
+    };
+    const callsBefore = await eventually('shop-api\'s span metrics in Prometheus', async () => {
+      const n = await spanCalls();
+      assert.ok(n > 0, 'no traces_span_metrics_calls_total of shop-api yet');
+      return n;
+    }, 60_000);
 
     await stack.restartAll();
 
@@ -304,6 +343,7 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
     const incomplete = incompleteOf(traces, orders);
     assert.equal(incomplete.size, 0, `after the restart: ${describeIncomplete(incomplete, orders.length)}`);
     assert.ok((await logLines(traceIds[0]!)) >= linesBefore, `after the restart VictoriaLogs has fewer log lines of trace ${traceIds[0]} than the ${linesBefore} before`);
+    assert.equal(await spanCalls(), callsBefore, 'the span metrics history before the restart changed');
     const completedAfter = await metricValue(`${wd}/metrics`, 'shopfloor_watchdog_orders_completed_total');
     assert.ok(completedAfter !== undefined && completedAfter >= completedBefore, `after the restart the watchdog counts ${completedAfter} completed orders, before it ${completedBefore}: its state was lost`);
   });
