@@ -126,7 +126,7 @@ const NOT_CHECKED: (Listed & { reason: string; when?: () => boolean; collectorMe
   },
   {
     dashboard: 'shopfloor-infrastructure-use', panel: 'Collector: spans accepted, refused, dropped', refIds: ['E'], collectorMetric: 'otelcol_exporter_send_failed_spans',
-    reason: 'otelcol_exporter_send_failed_spans exists only once an export failed for good, i.e. after the exporter retried for 5 minutes (retry_on_failure max_elapsed_time): longer than this test',
+    reason: 'otelcol_exporter_send_failed_spans exists only once an export failed for good: a permanent error, since the exporter retries a reachable-again Jaeger without a time limit (retry_on_failure max_elapsed_time 0s, docs/persistence.md)',
   },
   {
     dashboard: 'shopfloor-infrastructure-use', panel: 'Collector: spans accepted, refused, dropped', refIds: ['F'], collectorMetric: 'otelcol_exporter_enqueue_failed_spans',
