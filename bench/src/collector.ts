@@ -106,7 +106,8 @@ export interface StepResult {
   why: string;
 }
 
-function post(url: string, agent: http.Agent, body: Buffer, contentType: string): Promise<number> {
+/** One OTLP/HTTP POST; resolves with the status code (also used by the persistence phase). */
+export function post(url: string, agent: http.Agent, body: Buffer, contentType: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,

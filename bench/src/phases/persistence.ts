@@ -25,7 +25,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configPaths, repoRoot } from '@shopfloor/stack-contract';
-import { readingFrom, type CollectorReading, type Signal } from '../collector';
+import { post, readingFrom, type CollectorReading, type Signal } from '../collector';
 import type { RunContext } from '../context';
 import { buildTemplate, CONTENT_TYPE, type PayloadTemplate } from '../otlp-payload';
 import {
@@ -537,21 +537,6 @@ async function scrape(url: string) {
 // ---------------------------------------------------------------------------------------------
 // Load and queries.
 
-function post(url: string, agent: http.Agent, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', agent, headers: { 'content-type': CONTENT_TYPE.protobuf, 'content-length': body.length }, timeout: 15_000 },
-      res => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 interface Saturation {
   acceptedPerS: number;
@@ -578,7 +563,7 @@ async function saturate(url: string, template: PayloadTemplate, durationS: numbe
       const { body, traceIds } = template.freshWithIds();
       if (ids && n++ % 10 === 0) ids.push(traceIds[0]!);
       try {
-        const status = await post(url, agent, body);
+        const status = await post(url, agent, body, CONTENT_TYPE.protobuf);
         if (status < 200 || status >= 300) {
           rejected++;
           await sleep(50);
@@ -628,7 +613,7 @@ async function sendRequests(url: string, template: PayloadTemplate, requests: nu
   const worker = async () => {
     while (next < requests) {
       next++;
-      const status = await post(url, agent, template.fresh()).catch(() => 0);
+      const status = await post(url, agent, template.fresh(), CONTENT_TYPE.protobuf).catch(() => 0);
       if (status >= 200 && status < 300) ok++;
     }
   };
