@@ -18,3 +18,13 @@ export const FAULT_ENV = {
 export async function injectServiceFaults(stack: Stack): Promise<void> {
   await Promise.all([stack.restartService('crm-api', FAULT_ENV['crm-api']), stack.restartService('mes-api', FAULT_ENV['mes-api'])]);
 }
+
+/**
+ * Undoes `injectServiceFaults` for the next scenario on the same stack: crm-api and mes-api back
+ * to their normal start, and the dead letters they left purged.
+ */
+export async function undoServiceFaults(stack: Stack): Promise<void> {
+  await Promise.all([stack.restartService('crm-api', {}), stack.restartService('mes-api', {})]);
+  const queues = (await stack.rabbitmqctl(['list_queues', '--quiet', '--no-table-headers', 'name'])).split('\n').map((q) => q.trim());
+  for (const queue of queues.filter((q) => q.endsWith('.dlq'))) await stack.rabbitmqctl(['purge_queue', queue]);
+}

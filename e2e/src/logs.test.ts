@@ -7,7 +7,7 @@ import { fetchUrl } from './clients/credentials';
 import { VictoriaLogsClient, type LogEntry } from './clients/victorialogs';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
-import { stackUp } from './stack';
+import { releaseStack, stackUp } from './stack';
 
 const SERVICES = ['shop-api', 'crm-api', 'mes-api'] as const;
 const EXPORTER = 'otlp_http/victorialogs';
@@ -37,7 +37,7 @@ describe('logs in VictoriaLogs, one query from a trace', () => {
   });
 
   after(async () => {
-    await stack?.down();
+    await releaseStack();
   });
 
   /** Waits until the trace's entries include lines of every service in `services`; returns them. */

@@ -7,7 +7,7 @@
  * Brings up the `dev` profile (what `npm start` runs) on the ports the other scenarios use, and
  * leaves nothing running.
  */
-import { afterEach, describe, it } from 'node:test';
+import { afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EPMD_PORT, listProcesses, readProcessRecord, selectLeftovers, stopLeftovers } from '@shopfloor/native-stack';
 import { ports, repoRoot, tcpOpen } from '@shopfloor/stack-contract';
-import { stackLacks } from './stack';
+import { noStack, stackLacks } from './stack';
 
 const stateDir = join(repoRoot, '.run', 'dev');
 /** Until "all healthy": setup (warm: seconds) and the start of every component on 2 cores. */
@@ -119,6 +119,9 @@ function killGroup(pid: number | undefined): void {
 }
 
 describe('npm start in the background, stopped by a signal to npm', { skip: stackLacks('npm-start') }, () => {
+  // `npm start` binds the stack's ports: an earlier scenario's kept stack goes first.
+  before(() => noStack());
+
   // Whatever a failed test left: npm's groups, then the components (by the stack's own record and marker).
   afterEach(async () => {
     for (const npm of started.splice(0)) killGroup(npm.pid);

@@ -7,7 +7,7 @@ import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
 import { PrometheusClient } from './clients/prometheus';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
-import { stackUp } from './stack';
+import { releaseStack, stackUp } from './stack';
 
 const SERVICES = ['shop-api', 'crm-api', 'mes-api'] as const;
 
@@ -23,7 +23,7 @@ describe('one order, one trace: Shop → RabbitMQ → CRM → MES', () => {
   });
 
   after(async () => {
-    await stack?.down();
+    await releaseStack();
   });
 
   /** Waits for the order's trace to reach MES's database insert; returns its spans. */

@@ -12,7 +12,7 @@ import { fetchUrl, splitLogin } from './clients/credentials';
 import { PrometheusClient } from './clients/prometheus';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
-import { stackUp } from './stack';
+import { releaseStack, stackUp } from './stack';
 
 /**
  * The order watchdog against real faults, each injected into FAULTY orders among normal traffic:
@@ -66,7 +66,7 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
   });
 
   after(async () => {
-    await stack?.down();
+    await releaseStack();
   });
 
   async function stalled(): Promise<{ stalled: Stalled[]; late: Closed[] }> {
@@ -333,7 +333,7 @@ describe('order watchdog: the canary', { concurrency: false }, () => {
   });
 
   after(async () => {
-    await stack?.down();
+    await releaseStack();
   });
 
   async function metric(name: string): Promise<number> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
 import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports, type Stack } from '@shopfloor/stack-contract';
 import { basicAuth, splitLogin } from '../clients/credentials';
-import { stackLacks, stackUp } from '../stack';
+import { releaseStack, stackLacks, stackUp } from '../stack';
 
 /**
  * compose/docker-compose.yaml's promise: nothing it publishes answers without a login. Skipped
@@ -18,7 +18,7 @@ describe('compose: every published UI and OTLP refuse requests without their cre
   });
 
   after(async () => {
-    await stack?.down();
+    await releaseStack();
   });
 
   /** The `Authorization` value the stack gives apps outside it (`Bearer <OTLP_TOKEN>`). */

@@ -1,4 +1,5 @@
 import { LOOPBACK, RUNNERS, runnerLacks, type Capability, type Runner, type Stack, type StackUpOptions } from '@shopfloor/stack-contract';
+import { StackKeeper, type ScenarioStackOptions } from './keeper';
 
 /** `E2E_STACK`: `native` (the default: `npm start`'s processes) or `containers` (compose/). */
 export function stackKind(): Runner {
@@ -12,11 +13,50 @@ export function stackLacks(capability: Capability): false | string {
   return runnerLacks(stackKind(), capability);
 }
 
-/** The stack the scenarios run against, brought up by the runner `E2E_STACK` names. */
-export async function stackUp(opts: StackUpOptions = {}): Promise<Stack> {
+/** Brings up a new stack with the runner `E2E_STACK` names. */
+async function bringUp(opts: StackUpOptions): Promise<Stack> {
   // Each runner is loaded only when chosen: a native run never loads testcontainers.
   if (stackKind() === 'native') return (await import('@shopfloor/native-stack')).nativeTestStack(opts);
   return (await import('@shopfloor/compose-stack')).containersTestStack(opts);
+}
+
+/**
+ * The one keeper of the process (on globalThis: every scenario file of a suite runs in one
+ * process, `--test-isolation=none`, and must find the same one).
+ */
+const KEEPER = Symbol.for('shopfloor.e2e.stackKeeper');
+function keeper(): StackKeeper {
+  const g = globalThis as { [KEEPER]?: StackKeeper };
+  g[KEEPER] ??= new StackKeeper(bringUp, (line) => process.stderr.write(`# [suite] ${line}\n`));
+  return g[KEEPER];
+}
+
+/**
+ * Set by the suite's global setup (e2e/src/runner/suite-hooks.ts): the stack outlives a scenario
+ * and serves the next one that asks for the same settings. A scenario file run on its own gets
+ * its own stack, down when it is done.
+ */
+function suiteKeepsStack(): boolean {
+  return process.env.E2E_SHARED_STACK === '1';
+}
+
+/**
+ * The stack a scenario runs against: the suite's kept one when it serves `opts`, else a new one.
+ * A scenario leaves it as it found it (faults undone, its own order ids) and calls
+ * `releaseStack()` when done.
+ */
+export function stackUp(opts: ScenarioStackOptions = {}): Promise<Stack> {
+  return keeper().acquire(opts);
+}
+
+/** A scenario is done with its stack: down now when the file runs alone, else kept for the next one. */
+export async function releaseStack(): Promise<void> {
+  if (!suiteKeepsStack()) await keeper().clear();
+}
+
+/** For a scenario that needs the stack's ports free (it starts a stack of its own, e.g. `npm start`). */
+export function noStack(): Promise<void> {
+  return keeper().clear();
 }
 
 /**
