@@ -11,7 +11,7 @@ import { DASHBOARD } from './dashboard';
 import { eventually } from './eventually';
 import { injectServiceFaults } from './faults';
 import { placeOrder } from './orders';
-import { releaseStack, stackUp, testServerAddress } from './stack';
+import { stackUp, testServerAddress } from './stack';
 
 /**
  * Real faults through the services' fault hooks, and the proof that the matching alert is
@@ -60,7 +60,6 @@ describe('alerts reach the webhook when real faults are injected', { concurrency
 
   after(async () => {
     await traffic?.stop();
-    await releaseStack();
     await receiver.close();
   });
 

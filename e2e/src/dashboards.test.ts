@@ -16,7 +16,7 @@ import { PrometheusClient, type Sample } from './clients/prometheus';
 import { eventually } from './eventually';
 import { injectServiceFaults, undoServiceFaults } from './faults';
 import { placeOrder } from './orders';
-import { releaseStack, stackUp } from './stack';
+import { stackUp } from './stack';
 
 /**
  * The Grafana dashboards of compose/grafana (Grafana itself runs only in compose) against the
@@ -370,7 +370,6 @@ describe('Grafana dashboard queries against the running stack', () => {
     // The stack as found, for the next scenario: the broker back, the services without faults.
     if (brokerStopped) await stack.startComponent('rabbitmq');
     if (faultsInjected) await undoServiceFaults(stack);
-    await releaseStack();
   });
 
   /** Runs every expression with the given variable values; returns "where: error" per rejected one. */

@@ -18,7 +18,7 @@ import { requestJson } from './clients/http';
 import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
 import { appEnv, freePort } from './apps';
 import { eventually } from './eventually';
-import { releaseStack, stackUp } from './stack';
+import { stackUp } from './stack';
 
 const APP_DIR = resolve(__dirname, '..', 'apps', 'esm-app');
 
@@ -68,7 +68,6 @@ describe('an ES-module app under --import is traced like its CommonJS twin under
 
   after(async () => {
     for (const app of apps) if (app.proc.exitCode === null && app.proc.signalCode === null) app.proc.kill('SIGTERM');
-    await releaseStack();
   });
 
   async function start(variant: Variant, queue: string): Promise<App> {

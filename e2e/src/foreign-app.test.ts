@@ -18,7 +18,7 @@ import { requestJson } from './clients/http';
 import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
 import { appEnv, freePort } from './apps';
 import { eventually } from './eventually';
-import { releaseStack, stackLacks, stackUp } from './stack';
+import { stackLacks, stackUp } from './stack';
 
 const APP_DIR = resolve(__dirname, '..', 'apps', 'foreign-app');
 const SERVICE = 'foreign-app';
@@ -108,7 +108,6 @@ describe('a foreign CommonJS app (fastify + ioredis + mysql2 + winston) under --
       await exited;
       clearTimeout(timer);
     }
-    await releaseStack();
   });
 
   /** The one trace of `service` whose server span has `url.path=path`, once `complete` accepts it. */

@@ -7,7 +7,7 @@ import type { Stack } from '@shopfloor/stack-contract';
 import { requestJson } from './clients/http';
 import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
 import { eventually } from './eventually';
-import { releaseStack, stackUp } from './stack';
+import { stackUp } from './stack';
 
 // Names from service-kit's topology (packages/service-kit/README.md).
 const ORDERS_EXCHANGE = 'shopfloor.orders';
@@ -37,7 +37,6 @@ describe('order intake: nothing lost, nothing doubled, every order on its trace'
 
   after(async () => {
     await amqpConnection?.close().catch(() => undefined);
-    await releaseStack();
   });
 
   const order = (name: string, sku = 'BRACKET-PLA') => ({ customer: { name, email: 'intake@example.com' }, items: [{ sku, quantity: 2 }] });

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { DEV_PARTNER, LOOPBACK, ports, randomOrder, type Stack } from '@shopfloor/stack-contract';
@@ -7,7 +7,7 @@ import { fetchUrl } from './clients/credentials';
 import { VictoriaLogsClient, type LogEntry } from './clients/victorialogs';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
-import { releaseStack, stackUp } from './stack';
+import { stackUp } from './stack';
 
 const SERVICES = ['shop-api', 'crm-api', 'mes-api'] as const;
 const EXPORTER = 'otlp_http/victorialogs';
@@ -36,9 +36,6 @@ describe('logs in VictoriaLogs, one query from a trace', () => {
     logs = new VictoriaLogsClient(stack.endpoints.victoriaLogs);
   });
 
-  after(async () => {
-    await releaseStack();
-  });
 
   /** Waits until the trace's entries include lines of every service in `services`; returns them. */
   function linesOfTrace(traceId: string, services: readonly string[] = SERVICES, timeoutMs = 45_000): Promise<LogEntry[]> {

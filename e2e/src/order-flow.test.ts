@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { DEV_PARTNER, randomOrder, type Stack } from '@shopfloor/stack-contract';
@@ -7,7 +7,7 @@ import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
 import { PrometheusClient } from './clients/prometheus';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
-import { releaseStack, stackUp } from './stack';
+import { stackUp } from './stack';
 
 const SERVICES = ['shop-api', 'crm-api', 'mes-api'] as const;
 
@@ -22,9 +22,6 @@ describe('one order, one trace: Shop → RabbitMQ → CRM → MES', () => {
     prom = new PrometheusClient(stack.endpoints.prometheus);
   });
 
-  after(async () => {
-    await releaseStack();
-  });
 
   /** Waits for the order's trace to reach MES's database insert; returns its spans. */
   async function completeTrace(orderId: string): Promise<Span[]> {

@@ -9,7 +9,7 @@ import { VictoriaLogsClient } from './clients/victorialogs';
 import { flatten, type Span } from './clients/jaeger';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
-import { releaseStack, stackLacks, stackUp } from './stack';
+import { stackLacks, stackUp } from './stack';
 
 /**
  * Nothing held only in memory (docs/persistence.md): under a steady 30 orders/s, one at a time,
@@ -108,7 +108,6 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
 
   after(async () => {
     await steady?.stop();
-    await releaseStack();
   });
 
   /** Every trace in Jaeger that started in [from, to], fetched in short windows. */

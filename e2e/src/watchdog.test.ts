@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { fetchUrl, splitLogin } from './clients/credentials';
 import { PrometheusClient } from './clients/prometheus';
 import { eventually } from './eventually';
 import { placeOrder } from './orders';
-import { releaseStack, stackUp } from './stack';
+import { stackUp } from './stack';
 
 /**
  * The order watchdog against real faults, each injected into FAULTY orders among normal traffic:
@@ -65,9 +65,6 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
     wd = stack.endpoints.orderWatchdog;
   });
 
-  after(async () => {
-    await releaseStack();
-  });
 
   async function stalled(): Promise<{ stalled: Stalled[]; late: Closed[] }> {
     const res = await requestJson<{ stalled: Stalled[]; late: Closed[] }>(`${wd}/api/stalled`);
@@ -332,9 +329,6 @@ describe('order watchdog: the canary', { concurrency: false }, () => {
     wd = stack.endpoints.orderWatchdog;
   });
 
-  after(async () => {
-    await releaseStack();
-  });
 
   async function metric(name: string): Promise<number> {
     const text = await (await fetchUrl(`${wd}/metrics`)).text();

@@ -1,9 +1,9 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
 import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports, type Stack } from '@shopfloor/stack-contract';
 import { basicAuth, splitLogin } from '../clients/credentials';
-import { releaseStack, stackLacks, stackUp } from '../stack';
+import { stackLacks, stackUp } from '../stack';
 
 /**
  * compose/docker-compose.yaml's promise: nothing it publishes answers without a login. Skipped
@@ -17,9 +17,6 @@ describe('compose: every published UI and OTLP refuse requests without their cre
     stack = await stackUp();
   });
 
-  after(async () => {
-    await releaseStack();
-  });
 
   /** The `Authorization` value the stack gives apps outside it (`Bearer <OTLP_TOKEN>`). */
   const bearerToken = (): string => decodeURIComponent(stack.otlpEnv.OTEL_EXPORTER_OTLP_HEADERS!.replace(/^Authorization=/, ''));

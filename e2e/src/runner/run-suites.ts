@@ -26,10 +26,10 @@ const SUITES = ['native', 'containers'] as const;
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 /**
  * Every scenario file of a suite in one process, one after the other (`--test-isolation=none`),
- * so that the stack one brings up serves the next ones that ask for the same settings; the
- * global teardown takes the last one down (e2e/src/runner/suite-hooks.ts, e2e/src/stack).
+ * so that the stack one brings up serves the next ones that ask for the same settings
+ * (e2e/src/stack).
  */
-const TEST_ARGV = ['--test', '--test-isolation=none', '--test-global-setup=e2e/dist/runner/suite-hooks.js', '--test-reporter=spec', 'e2e/dist/*.test.js', 'e2e/dist/compose/*.test.js'];
+const TEST_ARGV = ['--test', '--test-isolation=none', '--test-reporter=spec', 'e2e/dist/*.test.js', 'e2e/dist/compose/*.test.js'];
 
 /**
  * The native suite's command in a new network namespace: loopback up, and a veth pair so that

@@ -1,3 +1,4 @@
+import { after } from 'node:test';
 import { LOOPBACK, RUNNERS, runnerLacks, type Capability, type Runner, type Stack, type StackUpOptions } from '@shopfloor/stack-contract';
 import { StackKeeper, type ScenarioStackOptions } from './keeper';
 
@@ -32,32 +33,24 @@ function keeper(): StackKeeper {
 }
 
 /**
- * Set by the suite's global setup (e2e/src/runner/suite-hooks.ts): the stack outlives a scenario
- * and serves the next one that asks for the same settings. A scenario file run on its own gets
- * its own stack, down when it is done.
- */
-function suiteKeepsStack(): boolean {
-  return process.env.E2E_SHARED_STACK === '1';
-}
-
-/**
- * The stack a scenario runs against: the suite's kept one when it serves `opts`, else a new one.
- * A scenario leaves it as it found it (faults undone, its own order ids) and calls
- * `releaseStack()` when done.
+ * The stack a scenario runs against: the kept one when it serves `opts`, else a new one. A
+ * scenario leaves it as it found it (faults undone, its own order ids); the stack goes down once
+ * every scenario of the process has run.
  */
 export function stackUp(opts: ScenarioStackOptions = {}): Promise<Stack> {
   return keeper().acquire(opts);
-}
-
-/** A scenario is done with its stack: down now when the file runs alone, else kept for the next one. */
-export async function releaseStack(): Promise<void> {
-  if (!suiteKeepsStack()) await keeper().clear();
 }
 
 /** For a scenario that needs the stack's ports free (it starts a stack of its own, e.g. `npm start`). */
 export function noStack(): Promise<void> {
   return keeper().clear();
 }
+
+// A hook of the root test: it runs after the last scenario of the process, which is the last
+// file of the suite under `--test-isolation=none` (e2e/src/runner/run-suites.ts) and the file
+// itself when one runs alone. (A global teardown would wait for the event loop to empty, which
+// the stack's own processes never let happen.)
+after(() => noStack());
 
 /**
  * Where a server the test runs (e.g. the alert webhook receiver) listens, and the host name the
