@@ -9,7 +9,7 @@ import { requestJson } from './clients/http';
 import { PrometheusClient } from './clients/prometheus';
 import { DASHBOARD } from './dashboard';
 import { eventually } from './eventually';
-import { injectServiceFaults } from './faults';
+import { injectServiceFaults, undoServiceFaults } from './faults';
 import { placeOrder } from './orders';
 import { stackUp, testServerAddress } from './stack';
 
@@ -30,6 +30,7 @@ describe('alerts reach the webhook when real faults are injected', { concurrency
   const receiver = new AlertReceiver();
   let traffic: Traffic | undefined;
   let faultsAt = 0;
+  let faultsInjected = false;
 
   before(async () => {
     const webhookBase = await receiver.start(await testServerAddress());
@@ -52,6 +53,7 @@ describe('alerts reach the webhook when real faults are injected', { concurrency
 
     // The faults: CRM fails half of /contracts requests; MES is slow (800 ms per request and per
     // message) and its consumer dead-letters every message.
+    faultsInjected = true;
     await injectServiceFaults(stack);
     faultsAt = Date.now();
     traffic = new Traffic(stack, ALERT_DEADLINE_MS + 60_000);
@@ -60,6 +62,8 @@ describe('alerts reach the webhook when real faults are injected', { concurrency
 
   after(async () => {
     await traffic?.stop();
+    // The stack as found, for the next scenario (its webhook serves one that asks for none).
+    if (faultsInjected) await undoServiceFaults(stack);
     await receiver.close();
   });
 

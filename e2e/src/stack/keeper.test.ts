@@ -20,9 +20,13 @@ it('serves: fast alerting serves a scenario that does not ask for it, not the re
   assert.equal(serves({}, { fastAlerting: true }), false);
 });
 
-it('serves: another webhook, journey or watchdog setting is another stack', () => {
-  assert.equal(serves({ alertWebhookBase: 'http://a' }, {}), false);
+it('serves: a webhook serves a scenario that asks for none, not the reverse nor another webhook', () => {
+  assert.equal(serves({ alertWebhookBase: 'http://a' }, {}), true);
   assert.equal(serves({}, { alertWebhookBase: 'http://a' }), false);
+  assert.equal(serves({ alertWebhookBase: 'http://a' }, { alertWebhookBase: 'http://b' }), false);
+});
+
+it('serves: another journey or watchdog setting is another stack', () => {
   assert.equal(serves({ watchdogEnv: { A: '1' } }, { watchdogEnv: { A: '2' } }), false);
   assert.equal(serves({ watchdogEnv: { A: '1', B: '2' } }, { watchdogEnv: { B: '2', A: '1' } }), true);
   assert.equal(serves({ watchdogJourney: 'x' }, {}), false);

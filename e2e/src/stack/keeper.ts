@@ -12,12 +12,13 @@ export interface ScenarioStackOptions extends StackUpOptions {
 
 /**
  * Whether a stack brought up with `current` serves a scenario that asks for `wanted`: the same
- * webhook and watchdog settings; fast alerting serves a scenario that does not ask for it (its
- * rules and thresholds are the shipped ones, only evaluated more often), never the reverse.
+ * watchdog settings; a webhook or fast alerting serves a scenario that does not ask for them
+ * (the rules, thresholds and routes are the shipped ones; only where notifications go and how
+ * often rules are evaluated differ), never the reverse.
  */
 export function serves(current: StackUpOptions, wanted: StackUpOptions): boolean {
   return (
-    current.alertWebhookBase === wanted.alertWebhookBase &&
+    (wanted.alertWebhookBase === undefined || current.alertWebhookBase === wanted.alertWebhookBase) &&
     current.watchdogJourney === wanted.watchdogJourney &&
     isDeepStrictEqual(current.watchdogEnv ?? {}, wanted.watchdogEnv ?? {}) &&
     (!wanted.fastAlerting || current.fastAlerting === true)
