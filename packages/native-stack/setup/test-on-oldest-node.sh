@@ -9,4 +9,7 @@ LOG_PREFIX=preload-node22
 source "$here/lib.sh" # NODE_OLDEST
 node22="$(bash "$here/ensure-node.sh" "$NODE_OLDEST")"
 cd "$repo"
+# Its own range for the tests' fixed ports (test-fixtures/harness.ts, freePort): npm test runs
+# it beside the unit tests, which pick from the default range.
+export SHOPFLOOR_TEST_PORTS="${SHOPFLOOR_TEST_PORTS:-25000-29999}"
 exec "$node22" --test 'packages/otel-bootstrap/dist/**/*.test.js'

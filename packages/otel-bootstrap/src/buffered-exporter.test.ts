@@ -129,6 +129,8 @@ for (const c of CASES) {
       await receiver.listen();
       await waitFor(`all 15 ${plural} at the receiver`, () => receiver.names.length >= 15, 5000, () => receiver.names.join(','));
       assert.deepEqual(receiver.names, expected, 'in export order, each once');
+      // The receiver has the last request before the exporter has read its answer.
+      await waitFor('the exporter to count all 15 as sent', () => exporter.stats().sentItems === 15, 5000, () => JSON.stringify(exporter.stats()));
       assert.equal(lines.length, 1, lines.join(''));
       assert.match(
         lines[0]!,
@@ -194,6 +196,7 @@ for (const c of CASES) {
       await waitFor(`the 12 buffered ${plural} at the receiver`, () => receiver.names.length >= 12);
       // b00 was being sent when the buffer filled; then the newest two.
       assert.deepEqual(receiver.names, names.filter(n => /^b0[089]-/.test(n)));
+      await waitFor('the exporter to count the 12 as sent', () => exporter.stats().sentItems >= 12, 5000, () => JSON.stringify(exporter.stats()));
       assert.equal(exporter.stats().sentItems, 12);
       const drained = () => warnings(lines, new RegExp(`info: ${noun} buffer drained; 28 ${esc(counted)} were dropped`));
       await waitFor('the drained summary', () => drained().length === 1);

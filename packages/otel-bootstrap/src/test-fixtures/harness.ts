@@ -52,13 +52,35 @@ export function get(url: string, headers: Record<string, string> = {}): Promise<
   });
 }
 
-/** A port that was free a moment ago (listen on 0, read, close). */
+/**
+ * Where `freePort()` picks: below the kernel's ephemeral range (32768 and up), so no `listen(0)`
+ * and no outgoing connection of any process gets a port a test keeps closed on purpose; and one
+ * range per test run (`SHOPFLOOR_TEST_PORTS=from-to`), so two runs side by side (the unit tests
+ * and the preload's tests on Node 22) never pick the same one.
+ */
+const PORT_RANGE = ((): { from: number; to: number } => {
+  const m = /^(\d+)-(\d+)$/.exec(process.env.SHOPFLOOR_TEST_PORTS ?? '');
+  return m ? { from: Number(m[1]), to: Number(m[2]) } : { from: 20000, to: 24999 };
+})();
+const handedOut = new Set<number>();
+
+/** A port of this run's range that was free a moment ago (listened on, closed) and not handed out before by this process. */
 export async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>(r => server.close(() => r()));
-  return port;
+  const span = PORT_RANGE.to - PORT_RANGE.from + 1;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * span);
+    if (handedOut.has(port)) continue;
+    const server = http.createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!free) continue;
+    await new Promise<void>((r) => server.close(() => r()));
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port in ${PORT_RANGE.from}-${PORT_RANGE.to} after 200 tries`);
 }
 
 // ---- capture server -------------------------------------------------------
