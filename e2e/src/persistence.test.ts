@@ -308,7 +308,7 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
     }, 60_000);
     const logLines = async (traceId: string): Promise<number> => {
       const q = new URLSearchParams({ query: `trace_id:"${traceId}"`, limit: '100' });
-      const res = await fetchUrl(`${stack.endpoints.victoriaLogs}/select/logsql/query?${q}`);
+      const res = await fetchUrl(`${stack.endpoints.victoriaLogs}/select/logsql/query?${q}`, { signal: AbortSignal.timeout(15_000) });
       assert.ok(res.ok, `VictoriaLogs answered ${res.status}`);
       return (await res.text()).split('\n').filter(Boolean).length;
     };
@@ -338,12 +338,22 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
 
     await stack.restartAll();
 
-    const traces = await tracesBetween(from - 2_000, to);
-    const incomplete = incompleteOf(traces, orders);
-    assert.equal(incomplete.size, 0, `after the restart: ${describeIncomplete(incomplete, orders.length)}`);
-    assert.ok((await logLines(traceIds[0]!)) >= linesBefore, `after the restart VictoriaLogs has fewer log lines of trace ${traceIds[0]} than the ${linesBefore} before`);
-    assert.equal(await spanCalls(), callsBefore, 'the span metrics history before the restart changed');
-    const completedAfter = await metricValue(`${wd}/metrics`, 'shopfloor_watchdog_orders_completed_total');
-    assert.ok(completedAfter !== undefined && completedAfter >= completedBefore, `after the restart the watchdog counts ${completedAfter} completed orders, before it ${completedBefore}: its state was lost`);
+    // Healthy is not warm: the first reads after a cold start (Badger's and Prometheus' caches
+    // empty, both cores busy) can outlast one request's timeout, so each is polled to a deadline.
+    await eventually('the orders\' whole traces in Jaeger after the restart', async () => {
+      const incomplete = incompleteOf(await tracesBetween(from - 2_000, to), orders);
+      assert.equal(incomplete.size, 0, `after the restart: ${describeIncomplete(incomplete, orders.length)}`);
+    }, 90_000);
+    await eventually('the first order\'s log lines in VictoriaLogs after the restart', async () => {
+      const n = await logLines(traceIds[0]!);
+      assert.ok(n >= linesBefore, `after the restart VictoriaLogs has ${n} log lines of trace ${traceIds[0]}, ${linesBefore} before`);
+    }, 90_000);
+    await eventually('the span metrics history before the restart in Prometheus', async () => {
+      assert.equal(await spanCalls(), callsBefore, 'the span metrics history before the restart changed');
+    }, 90_000);
+    await eventually('the watchdog\'s completed count after the restart', async () => {
+      const completedAfter = await metricValue(`${wd}/metrics`, 'shopfloor_watchdog_orders_completed_total');
+      assert.ok(completedAfter !== undefined && completedAfter >= completedBefore, `after the restart the watchdog counts ${completedAfter} completed orders, before it ${completedBefore}: its state was lost`);
+    }, 90_000);
   });
 });
