@@ -1,8 +1,8 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { DEV_PARTNER, LOOPBACK, ports, randomOrder, type Stack } from '@shopfloor/stack-contract';
-import { getText, requestJson } from './clients/http';
+import { DEV_PARTNER, randomOrder, type Stack } from '@shopfloor/stack-contract';
+import { getText, REQUEST_TIMEOUT_MS, requestJson } from './clients/http';
 import { fetchUrl } from './clients/credentials';
 import { VictoriaLogsClient, type LogEntry } from './clients/victorialogs';
 import { eventually } from './eventually';
@@ -11,7 +11,6 @@ import { stackUp } from './stack';
 
 const SERVICES = ['shop-api', 'crm-api', 'mes-api'] as const;
 const EXPORTER = 'otlp_http/victorialogs';
-const collectorTelemetry = `http://${LOOPBACK}:${ports.collectorTelemetry}/metrics`;
 
 const newTraceId = () => randomBytes(16).toString('hex');
 const traceparent = (traceId: string) => `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
@@ -55,7 +54,7 @@ describe('logs in VictoriaLogs, one query from a trace', () => {
     assert.match(html, /<!DOCTYPE html>/i);
     const script = /src="\.?\/?(assets\/[^"]+\.js)"/.exec(html)?.[1];
     assert.ok(script, `the vmui page references its script bundle: ${html.slice(0, 300)}`);
-    const js = await fetchUrl(`${stack.endpoints.victoriaLogs}/select/vmui/${script}`, { signal: AbortSignal.timeout(10_000) });
+    const js = await fetchUrl(`${stack.endpoints.victoriaLogs}/select/vmui/${script}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     assert.equal(js.status, 200, `GET /select/vmui/${script}`);
   });
 
@@ -161,7 +160,7 @@ describe('logs in VictoriaLogs, one query from a trace', () => {
   });
 
   it('the store down for 60 s loses no request and no log line; the Collector queue stays bounded', async () => {
-    const before = await getText(collectorTelemetry);
+    const before = await getText(stack.endpoints.collectorTelemetry);
     const capacity = collectorMetric(before, 'otelcol_exporter_queue_capacity');
     assert.ok(capacity !== undefined && capacity > 0, `otelcol_exporter_queue_capacity{exporter="${EXPORTER}"} on :8888: ${capacity}`);
     const failedBefore = collectorMetric(before, 'otelcol_exporter_enqueue_failed_log_records') ?? 0;
@@ -192,7 +191,7 @@ describe('logs in VictoriaLogs, one query from a trace', () => {
         }
         if (Date.now() >= nextSample) {
           nextSample = Date.now() + 5_000;
-          const m = await getText(collectorTelemetry);
+          const m = await getText(stack.endpoints.collectorTelemetry);
           const size = collectorMetric(m, 'otelcol_exporter_queue_size');
           const cap = collectorMetric(m, 'otelcol_exporter_queue_capacity');
           assert.ok(size !== undefined && cap !== undefined, `otelcol_exporter_queue_size/_capacity for ${EXPORTER} on :8888`);
@@ -227,7 +226,7 @@ describe('logs in VictoriaLogs, one query from a trace', () => {
       }
     }, 120_000);
 
-    const afterText = await getText(collectorTelemetry);
+    const afterText = await getText(stack.endpoints.collectorTelemetry);
     const failedAfter = collectorMetric(afterText, 'otelcol_exporter_enqueue_failed_log_records') ?? 0;
     assert.equal(failedAfter - failedBefore, 0, 'no log record was refused by the full queue');
     const sendFailed = collectorMetric(afterText, 'otelcol_exporter_send_failed_log_records') ?? 0;

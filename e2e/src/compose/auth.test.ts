@@ -1,8 +1,9 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
-import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports, type Stack } from '@shopfloor/stack-contract';
+import type { Stack } from '@shopfloor/stack-contract';
 import { basicAuth, splitLogin } from '../clients/credentials';
+import { REQUEST_TIMEOUT_MS } from '../clients/http';
 import { stackLacks, stackUp } from '../stack';
 
 /**
@@ -22,7 +23,7 @@ describe('compose: every published UI and OTLP refuse requests without their cre
   const bearerToken = (): string => decodeURIComponent(stack.otlpEnv.OTEL_EXPORTER_OTLP_HEADERS!.replace(/^Authorization=/, ''));
 
   async function status(url: string, authorization?: string): Promise<number> {
-    const res = await fetch(url, { headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(url, { headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     await res.arrayBuffer();
     return res.status;
   }
@@ -49,13 +50,13 @@ describe('compose: every published UI and OTLP refuse requests without their cre
   });
 
   it('OTLP/HTTP on :4318 refuses an export without the bearer token and accepts it with the token', async () => {
-    const url = `${COLLECTOR_OTLP_HTTP_URL}/v1/traces`;
+    const url = `${stack.endpoints.collectorOtlpHttp}/v1/traces`;
     const post = async (authorization?: string): Promise<number> => {
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
         body: JSON.stringify({ resourceSpans: [] }),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       await res.arrayBuffer();
       return res.status;
@@ -69,7 +70,7 @@ describe('compose: every published UI and OTLP refuse requests without their cre
     // An empty ExportTraceServiceRequest: one gRPC message frame of length 0.
     const grpcStatus = (authorization?: string): Promise<string> =>
       new Promise((resolve, reject) => {
-        const session = connect(`http://${LOOPBACK}:${ports.collectorOtlpGrpc}`);
+        const session = connect(stack.endpoints.collectorOtlpGrpc);
         session.on('error', reject);
         const req = session.request({
           ':method': 'POST',

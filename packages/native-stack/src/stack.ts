@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOOPBACK, ports, repoRoot, tcpOpen, waitFor, type AlertTiming, type ServiceName, type StackEndpoints } from '@shopfloor/stack-contract';
+import { COLLECTOR_OTLP_HTTP_URL, LOOPBACK, ports, repoRoot, tcpOpen, waitFor, type AlertTiming, type ServiceName, type StackEndpoints } from '@shopfloor/stack-contract';
 import { alertmanager, alertWebhook } from './components/alertmanager';
 import { collector } from './components/collector';
 import { epmd, EPMD_PORT } from './components/epmd';
@@ -175,7 +175,10 @@ export class NativeStack {
       mesApi: serviceUrl('mes-api'),
       jaeger: `http://${LOOPBACK}:${ports.jaegerQuery}`,
       prometheus: `http://${LOOPBACK}:${ports.prometheus}`,
+      collectorOtlpHttp: COLLECTOR_OTLP_HTTP_URL,
+      collectorOtlpGrpc: `http://${LOOPBACK}:${ports.collectorOtlpGrpc}`,
       collectorSpanMetrics: `http://${LOOPBACK}:${ports.collectorSpanMetrics}/metrics`,
+      collectorTelemetry: `http://${LOOPBACK}:${ports.collectorTelemetry}/metrics`,
       rabbitmqMetrics: `http://${LOOPBACK}:${ports.rabbitmqPrometheus}/metrics`,
       alertmanager: `http://${LOOPBACK}:${ports.alertmanager}`,
       nodeExporterMetrics: `http://${LOOPBACK}:${ports.nodeExporter}/metrics`,

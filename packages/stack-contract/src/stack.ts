@@ -9,7 +9,13 @@ export interface StackEndpoints {
   /** Jaeger query HTTP API (and UI, where its assets were built). */
   jaeger: string;
   prometheus: string;
+  /** The Collector's OTLP/HTTP receiver (`http://127.0.0.1:4318`; `/v1/traces` etc.). */
+  collectorOtlpHttp: string;
+  /** The Collector's OTLP/gRPC receiver (`http://127.0.0.1:4317`). */
+  collectorOtlpGrpc: string;
   collectorSpanMetrics: string;
+  /** The Collector's own metrics (`otelcol_*`: queue sizes, sent and failed items). */
+  collectorTelemetry: string;
   rabbitmqMetrics: string;
   /** Alertmanager's API and UI. */
   alertmanager: string;
