@@ -10,7 +10,7 @@ import {
   type Dashboard, type DashboardFile, type Variable,
 } from '@shopfloor/compose-stack';
 import { DEV_PARTNER, repoRoot, type Stack } from '@shopfloor/stack-contract';
-import { requestJson } from './clients/http';
+import { REQUEST_TIMEOUT_MS, requestJson } from './clients/http';
 import { JaegerClient } from './clients/jaeger';
 import { PrometheusClient, type Sample } from './clients/prometheus';
 import { eventually } from './eventually';
@@ -237,7 +237,7 @@ class Traffic {
       method: 'POST',
       headers: { 'content-type': 'model/stl' },
       body: 'solid dashboard\nendsolid dashboard\n',
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     assert.equal(model.status, 201, `POST /models answered ${model.status}`);
     const loop = async (pauseMs: number, step: () => Promise<void>) => {

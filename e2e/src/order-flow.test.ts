@@ -2,7 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { DEV_PARTNER, randomOrder, type Stack } from '@shopfloor/stack-contract';
-import { getText, requestJson } from './clients/http';
+import { getText, REQUEST_TIMEOUT_MS, requestJson } from './clients/http';
 import { flatten, isAncestor, JaegerClient, type Span } from './clients/jaeger';
 import { PrometheusClient } from './clients/prometheus';
 import { eventually } from './eventually';
@@ -55,7 +55,7 @@ describe('one order, one trace: Shop → RabbitMQ → CRM → MES', () => {
       method: 'POST',
       headers: { 'content-type': 'model/stl' },
       body: model,
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     const body = (await res.json()) as { s3Key: string; bucket: string; bytes: number };
     assert.equal(res.status, 201, `POST /models answered ${res.status}: ${JSON.stringify(body)}`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { randomOrder, type ServiceName, type Stack } from '@shopfloor/stack-contract';
 import { fetchUrl } from './clients/credentials';
-import { getText, requestJson } from './clients/http';
+import { getText, REQUEST_TIMEOUT_MS, requestJson } from './clients/http';
 import type { JaegerTrace } from './clients/jaeger';
 import { VictoriaLogsClient } from './clients/victorialogs';
 import { flatten, type Span } from './clients/jaeger';
@@ -308,7 +308,7 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
     }, 60_000);
     const logLines = async (traceId: string): Promise<number> => {
       const q = new URLSearchParams({ query: `trace_id:"${traceId}"`, limit: '100' });
-      const res = await fetchUrl(`${stack.endpoints.victoriaLogs}/select/logsql/query?${q}`, { signal: AbortSignal.timeout(15_000) });
+      const res = await fetchUrl(`${stack.endpoints.victoriaLogs}/select/logsql/query?${q}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       assert.ok(res.ok, `VictoriaLogs answered ${res.status}`);
       return (await res.text()).split('\n').filter(Boolean).length;
     };
