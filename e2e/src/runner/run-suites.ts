@@ -10,7 +10,7 @@
  * with E2E_SEQUENTIAL=1, the suites run one after the other, unsharded.
  *
  * Side by side, each shard's lines are printed as they come, prefixed with its name; the end is
- * a summary per shard and one closing line `e2e: N passed, N failed, N skipped`. Exit 1 when any
+ * a summary per shard and per suite, and one closing line `e2e: N passed, N failed, N skipped`. Exit 1 when any
  * shard failed.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -101,8 +101,9 @@ async function main(): Promise<void> {
       process.stderr.write(`usage: run-suites.js [${SUITES.join('|')}]\n`);
       process.exit(2);
     }
-    const [cmd, ...args] = wholeSuite(only as SuiteName).argv;
-    const child = spawn(cmd!, args, { cwd: REPO_ROOT, env: wholeSuite(only as SuiteName).env, stdio: 'inherit' });
+    const lane = wholeSuite(only as SuiteName);
+    const [cmd, ...args] = lane.argv;
+    const child = spawn(cmd!, args, { cwd: REPO_ROOT, env: lane.env, stdio: 'inherit' });
     // A signal sent to the runner alone (by a process manager, CI) must reach the suite too.
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
     child.on('close', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
