@@ -1,4 +1,4 @@
-import type { ErrorSpan, Unknown } from './explain';
+import { isUnknown, type ErrorSpan, type Unknown } from './explain';
 import type { Journey, SpanMatcher } from './journey';
 import { authHeaders, splitCredentials, type AuthedUrl } from './http-auth';
 
@@ -99,4 +99,77 @@ export class TraceFinder {
       return { unknown: `Jaeger: ${(err as Error).message}` };
     }
   }
+}
+
+export type SpanLookup = (orderId: string) => Promise<TraceSpan[] | Unknown>;
+
+/**
+ * One check's Jaeger look-ups, bounded. After the first failure (Jaeger down, or slower than the
+ * look-up's timeout) the rest of the check gets that answer without asking, and once `budgetMs`
+ * is spent callers leave what is left for the next check: a slow or hung Jaeger costs a check
+ * about one budget plus one timeout, never one timeout per order, so flags never wait on it.
+ */
+export class CheckLookups {
+  private failure?: Unknown;
+  /** When the first look-up began: every check makes at least one, whatever came before it. */
+  private started?: number;
+
+  constructor(
+    private readonly lookup: SpanLookup,
+    private readonly budgetMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** The first failure of this check, if any. */
+  get failed(): Unknown | undefined {
+    return this.failure;
+  }
+
+  /** The check's time for look-ups is spent (a failure answers at once: never spent then). */
+  get spent(): boolean {
+    return !this.failure && this.started !== undefined && this.clock() - this.started >= this.budgetMs;
+  }
+
+  async spans(orderId: string): Promise<TraceSpan[] | Unknown> {
+    if (this.failure) return this.failure;
+    this.started ??= this.clock();
+    const spans = await this.lookup(orderId);
+    if (isUnknown(spans)) this.failure = spans;
+    return spans;
+  }
+}
+
+export interface PendingTelemetry {
+  orderId: string;
+  completedAt: number;
+  attempts: number;
+}
+
+export interface TelemetryOutcome {
+  /** Checked: the stages their traces lack (empty when whole). */
+  checked: Map<string, string[]>;
+  /** Jaeger failed and they are past the give-up time: counted as unchecked, not asked again. */
+  givenUp: string[];
+}
+
+/**
+ * The telemetry pass of one check: the due orders' traces, oldest first, until the look-ups'
+ * budget is spent; the rest wait for the next check. An order Jaeger was asked for and could
+ * not answer gets an attempt; once Jaeger failed, orders past `giveUpMs` after completion are
+ * given up and the others wait.
+ */
+export async function telemetryPass(journey: Journey, due: PendingTelemetry[], lookups: CheckLookups, opts: { now: number; giveUpMs: number }): Promise<TelemetryOutcome> {
+  const out: TelemetryOutcome = { checked: new Map(), givenUp: [] };
+  for (const p of due) {
+    if (lookups.spent) break;
+    const asked = !lookups.failed;
+    const spans = await lookups.spans(p.orderId);
+    if (!isUnknown(spans)) {
+      out.checked.set(p.orderId, missingStages(journey, spans));
+      continue;
+    }
+    if (asked) p.attempts++;
+    if (opts.now - p.completedAt > opts.giveUpMs) out.givenUp.push(p.orderId);
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import type { OpenOrder } from './order';
 import { RecordReader } from './records';
 import type { WatchdogState } from './state';
 import { StateConflictError, type StateStore } from './state-store';
-import { firstErrorSpan, missingStages, TraceFinder } from './traces';
+import { CheckLookups, firstErrorSpan, telemetryPass, TraceFinder } from './traces';
 import { type StageRow, activeAlerts, addNewOrders, applyStageRows, flagOrder, newlyOverdue, ordersMissing, settle } from './tracker';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -17,6 +17,8 @@ export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Recor
 const ID_CHUNK = 1000;
 /** Most completed orders whose trace is checked per check (the rest wait for the next one). */
 const TELEMETRY_PER_CHECK = 200;
+/** Least time a check may spend on Jaeger look-ups (the check interval when that is longer). */
+const LOOKUP_MIN_BUDGET_MS = 1000;
 /** Most new orders read per check (batches of WATCHDOG_BATCH_SIZE). */
 const NEW_BATCHES_PER_CHECK = 20;
 
@@ -64,6 +66,11 @@ export class Watchdog {
   /** The record of one stage for one order (the page's look-up of orders not followed). */
   async lookupStage(stage: Journey['stages'][number], orderId: string): Promise<StageRow[]> {
     return this.records.reached(stage, [orderId]);
+  }
+
+  /** The queues' consumers and messages now (a replay's check that the cause no longer holds). */
+  queueStats(queues: Iterable<string>): ReturnType<BrokerObserver['queueStats']> {
+    return this.broker.queueStats(queues);
   }
 
   start(): void {
@@ -169,13 +176,15 @@ export class Watchdog {
     for (const c of events.completed) if (c.late) this.log('info', 'late order completed', { orderId: c.orderId, tookMs: c.completedAt - c.acceptedAt, wasFlagged: c.flag?.reason });
     if (events.resolved.length) this.alertsDirty = true;
 
+    const lookups = new CheckLookups((orderId) => this.traces.spans(orderId), Math.max(LOOKUP_MIN_BUDGET_MS, this.config.checkIntervalMs));
     const overdue = newlyOverdue(journey, state, now);
     if (overdue.length) {
       const obs = await this.observe(overdue);
       for (const order of overdue) {
         let result = explain(journey, order, obs);
         if (result === 'trace') {
-          obs.errorSpans.set(order.orderId, await this.errorSpan(order));
+          if (lookups.spent) continue; // explained at the next check
+          obs.errorSpans.set(order.orderId, await this.errorSpan(order, lookups));
           result = explain(journey, order, obs);
         }
         if (!result || result === 'trace') continue;
@@ -184,7 +193,7 @@ export class Watchdog {
         this.log('warn', 'order stalled', { orderId: order.orderId, stage: result.stage, awaiting: result.awaiting, reason: result.reason, detail: result.detail });
       }
     }
-    await this.checkTelemetry(now);
+    await this.checkTelemetry(now, lookups);
     state.resolved = pruneResolved(state.resolved, now);
   }
 
@@ -207,37 +216,30 @@ export class Watchdog {
     };
   }
 
-  private async errorSpan(order: OpenOrder): Promise<ErrorSpan | null | Unknown> {
-    const spans = await this.traces.spans(order.orderId);
+  private async errorSpan(order: OpenOrder, lookups: CheckLookups): Promise<ErrorSpan | null | Unknown> {
+    const spans = await lookups.spans(order.orderId);
     return isUnknown(spans) ? spans : firstErrorSpan(spans);
   }
 
-  /** Completed orders whose trace lacks a stage: telemetry loss, counted, never alerted. */
-  private async checkTelemetry(now: number): Promise<void> {
+  /**
+   * Completed orders whose trace lacks a stage: telemetry loss, counted, never alerted. After the
+   * flags, with what is left of the check's look-up budget (and at most TELEMETRY_PER_CHECK orders).
+   */
+  private async checkTelemetry(now: number, lookups: CheckLookups): Promise<void> {
     const { state } = this;
     const grace = this.journey.trace.grace;
     const due = state.telemetryPending.filter((p) => p.completedAt + grace <= now).slice(0, TELEMETRY_PER_CHECK);
     if (!due.length) return;
-    const done = new Set<string>();
-    for (const p of due) {
-      const spans = await this.traces.spans(p.orderId);
-      if (isUnknown(spans)) {
-        p.attempts++;
-        if (now - p.completedAt > this.config.telemetryGiveUpMs) {
-          state.counters.telemetryUnchecked++;
-          done.add(p.orderId);
-        }
-        continue;
-      }
-      const missing = missingStages(this.journey, spans);
-      if (missing.length) {
-        state.counters.telemetryIncomplete++;
-        for (const stage of missing) state.counters.telemetryMissingStage[stage] = (state.counters.telemetryMissingStage[stage] ?? 0) + 1;
-        const closed = state.closed.find((c) => c.orderId === p.orderId);
-        if (closed) closed.telemetryMissing = missing;
-      }
-      done.add(p.orderId);
+    const { checked, givenUp } = await telemetryPass(this.journey, due, lookups, { now, giveUpMs: this.config.telemetryGiveUpMs });
+    state.counters.telemetryUnchecked += givenUp.length;
+    for (const [orderId, missing] of checked) {
+      if (!missing.length) continue;
+      state.counters.telemetryIncomplete++;
+      for (const stage of missing) state.counters.telemetryMissingStage[stage] = (state.counters.telemetryMissingStage[stage] ?? 0) + 1;
+      const closed = state.closed.find((c) => c.orderId === orderId);
+      if (closed) closed.telemetryMissing = missing;
     }
+    const done = new Set([...checked.keys(), ...givenUp]);
     state.telemetryPending = state.telemetryPending.filter((p) => !done.has(p.orderId));
   }
 
