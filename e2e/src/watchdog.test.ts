@@ -2,12 +2,15 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { chromium, type Browser } from 'playwright-core';
 import amqp from 'amqplib';
 import { Client } from 'pg';
 import { repoRoot, type Stack } from '@shopfloor/stack-contract';
 import { requestJson } from './clients/http';
+import { JaegerClient } from './clients/jaeger';
 import { fetchUrl, splitLogin } from './clients/credentials';
 import { PrometheusClient } from './clients/prometheus';
 import { eventually } from './eventually';
@@ -20,6 +23,7 @@ import { stackUp } from './stack';
  * 120 s of its acceptance; no healthy order is flagged. The journey is the shipped one with short
  * deadlines (the shipped file keeps the 2-minute budget), the watchdog checks every second.
  */
+const run = promisify(execFile);
 const FAULTY = 20;
 const DETECTION_BUDGET_MS = 120_000;
 // Names from service-kit's topology (packages/service-kit/README.md).
@@ -27,10 +31,13 @@ const ORDERS_EXCHANGE = 'shopfloor.orders';
 const UNROUTABLE_QUEUE = 'shopfloor.unroutable';
 const CRM_QUEUE = 'crm.order-created';
 const ORDER_CREATED = 'order.created';
+const OPERATOR_HEADER = 'x-shopfloor-operator-token';
+const OPERATOR_TOKEN = 'e2e-operator-token-0123456789';
 
 interface Flag { stage: string; awaiting: string; reason: string; detail: string; flaggedAt: number }
 interface Stalled { orderId: string; acceptedAt: number; flag?: Flag }
 interface Closed { orderId: string; acceptedAt: number; completedAt: number; late: boolean; flag?: Flag }
+interface ReplayOutcome { orderId: string; outcome: string; stage: string; reason: string; detail: string }
 interface AmAlert { labels: Record<string, string>; startsAt: string; status: { state: string } }
 
 /** The shipped journey with deadlines of seconds, written to a temporary file. */
@@ -60,6 +67,7 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
         WATCHDOG_ALERT_RESEND_MS: '5000',
         WATCHDOG_CANARY_INTERVAL_MS: '0',
         WATCHDOG_START_LOOKBACK_MS: '0',
+        WATCHDOG_OPERATOR_TOKEN: OPERATOR_TOKEN,
       },
     });
     wd = stack.endpoints.orderWatchdog;
@@ -148,44 +156,61 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
 
   it('MES rejecting messages: dead-lettered with the rejection reason; a watchdog restart mid-fault neither loses nor repeats an alert', async () => {
     await stack.restartService('mes-api', { MES_FAULT_REJECT: 'true' });
-    const faulty = await faultyOrders();
-    const first = await expectFlagged(faulty, 'production-requested', 'dead_lettered', /mes\.production-requested\.dlq: rejected by fault injection/);
-    await eventually('their alerts in Alertmanager', async () => {
-      const n = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!)).length;
-      if (n !== FAULTY) throw new Error(`${n} alerts`);
-    });
-    const before = new Map((await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!)).map((a) => [a.labels.order_id!, a.startsAt]));
+    let rejected: string[] = [];
+    try {
+      const faulty = await faultyOrders();
+      const first = await expectFlagged(faulty, 'production-requested', 'dead_lettered', /mes\.production-requested\.dlq: rejected by fault injection/);
+      await eventually('their alerts in Alertmanager', async () => {
+        const n = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!)).length;
+        if (n !== FAULTY) throw new Error(`${n} alerts`);
+      });
+      const before = new Map((await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!)).map((a) => [a.labels.order_id!, a.startsAt]));
 
-    // The page shows a stalled order's stage and reason, in a real browser.
-    await showsStalledOrder(first[0]!.orderId);
+      // The page shows a stalled order's stage and reason, in a real browser.
+      await showsStalledOrder(first[0]!.orderId);
 
-    // Restart the watchdog while the fault is on, with more faulty orders placed meanwhile.
-    await stack.stopComponent('order-watchdog');
-    const during = await faultyOrders();
-    await stack.startComponent('order-watchdog');
-    await expectFlagged(during, 'production-requested', 'dead_lettered');
-    const again = await expectFlagged(faulty, 'production-requested', 'dead_lettered');
-    for (const s of again) assert.equal(s.flag!.flaggedAt, first.find((f) => f.orderId === s.orderId)!.flag!.flaggedAt, 'the same flag after the restart');
-    await new Promise((r) => setTimeout(r, 7000)); // past one resend
-    const alerts = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!) || during.has(a.labels.order_id!));
-    assert.equal(alerts.length, 2 * FAULTY, 'one alert per faulty order, none lost, none repeated');
-    for (const a of alerts) if (before.has(a.labels.order_id!)) assert.equal(a.startsAt, before.get(a.labels.order_id!), 'the same alert (same start) after the restart');
-    await stack.restartService('mes-api');
+      // Restart the watchdog while the fault is on, with more faulty orders placed meanwhile.
+      await stack.stopComponent('order-watchdog');
+      const during = await faultyOrders();
+      await stack.startComponent('order-watchdog');
+      await expectFlagged(during, 'production-requested', 'dead_lettered');
+      const again = await expectFlagged(faulty, 'production-requested', 'dead_lettered');
+      for (const s of again) assert.equal(s.flag!.flaggedAt, first.find((f) => f.orderId === s.orderId)!.flag!.flaggedAt, 'the same flag after the restart');
+      await new Promise((r) => setTimeout(r, 7000)); // past one resend
+      const alerts = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!) || during.has(a.labels.order_id!));
+      assert.equal(alerts.length, 2 * FAULTY, 'one alert per faulty order, none lost, none repeated');
+      for (const a of alerts) if (before.has(a.labels.order_id!)) assert.equal(a.startsAt, before.get(a.labels.order_id!), 'the same alert (same start) after the restart');
+      rejected = [...faulty, ...during];
+    } finally {
+      await stack.restartService('mes-api');
+    }
+    await replaysDeadLetters(rejected);
     await normalTraffic(5);
   });
 
   it('MES slowed beyond the deadline: flagged, then resolved and counted late when the jobs arrive', async () => {
     await stack.restartService('mes-api', { MES_FAULT_DELAY_MS: '20000' });
-    const faulty = await faultyOrders();
-    // No record says "production requested": the order stopped after its contract, and its
-    // message waits, unacknowledged, at the slow MES consumer.
-    const flagged = await expectFlagged(faulty, 'contract', 'backlog', /mes\.production-requested/);
-    assert.ok(flagged.every((s) => s.flag!.awaiting === 'production-requested'));
-    await expectCompletedLate(faulty, 'the slow orders to complete, counted late', 120_000, false);
-    await stack.restartService('mes-api');
+    try {
+      // Jaeger hung meanwhile: the watchdog's trace look-ups time out, and its flags must not
+      // wait on them (a check asks a failing Jaeger once, not once per completed order).
+      await stack.freezeComponent('jaeger', true);
+      let faulty: Set<string>;
+      try {
+        faulty = await faultyOrders();
+        // No record says "production requested": the order stopped after its contract, and its
+        // message waits, unacknowledged, at the slow MES consumer.
+        const flagged = await expectFlagged(faulty, 'contract', 'backlog', /mes\.production-requested/);
+        assert.ok(flagged.every((s) => s.flag!.awaiting === 'production-requested'));
+      } finally {
+        await stack.freezeComponent('jaeger', false);
+      }
+      await expectCompletedLate(faulty, 'the slow orders to complete, counted late', 120_000, false);
+    } finally {
+      await stack.restartService('mes-api'); // a failure here must not leave MES slow for the next scenarios
+    }
   });
 
-  it('a queue unbound: its orders stall after "published", reason unroutable; replayed from shopfloor.unroutable, they complete late', async () => {
+  it('a queue unbound: its orders stall after "published", reason unroutable; a replay is refused while the binding is missing, then puts them back on their way', async () => {
     await normalTraffic(5);
     const connection = await amqp.connect(stack.endpoints.amqpUrl);
     try {
@@ -195,25 +220,26 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
       try {
         faulty = await faultyOrders();
         await expectFlagged(faulty, 'published', 'unroutable', /shopfloor\.unroutable/);
+        await eventually('one OrderStalled alert per unroutable order', async () => {
+          const alerts = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!));
+          if (alerts.length !== FAULTY) throw new Error(`${alerts.length} alerts`);
+          for (const a of alerts) assert.deepEqual([a.labels.stage, a.labels.reason, a.labels.awaiting], ['published', 'unroutable', 'contract']);
+        });
+        // The cause still holds: refused with the reason, and the message stays where it was.
+        const [first] = faulty;
+        const refused = await replayOne(first!);
+        assert.equal(refused.status, 409, JSON.stringify(refused.body));
+        assert.match(refused.body.outcomes[0]!.detail, /no binding routes it/);
+        const kept = await channel.checkQueue(UNROUTABLE_QUEUE);
+        assert.ok(kept.messageCount >= FAULTY, `the unroutable messages stay: ${kept.messageCount} in ${UNROUTABLE_QUEUE}`);
       } finally {
         await channel.bindQueue(CRM_QUEUE, ORDERS_EXCHANGE, ORDER_CREATED);
       }
-      await eventually('one OrderStalled alert per unroutable order', async () => {
-        const alerts = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!));
-        if (alerts.length !== FAULTY) throw new Error(`${alerts.length} alerts`);
-        for (const a of alerts) assert.deepEqual([a.labels.stage, a.labels.reason, a.labels.awaiting], ['published', 'unroutable', 'contract']);
-      });
-      // The runbook's replay: every kept message back to its routing key, headers included.
-      const replayed = new Set<string>();
-      for (;;) {
-        const msg = await channel.get(UNROUTABLE_QUEUE, { noAck: false });
-        if (msg === false) break;
-        channel.publish(ORDERS_EXCHANGE, msg.fields.routingKey, msg.content, { ...msg.properties, persistent: true });
-        await channel.waitForConfirms();
-        channel.ack(msg);
-        replayed.add(String(msg.properties.headers?.['x-order-id']));
-      }
-      assert.deepEqual([...faulty].filter((id) => !replayed.has(id)), [], 'every faulty order was kept in shopfloor.unroutable with its x-order-id');
+      // Bound again: one bulk replay of every order flagged unroutable after "published".
+      const bulk = await requestJson<{ outcomes: ReplayOutcome[] }>(`${wd}/api/replay`, { method: 'POST', headers: operator, body: { reason: 'unroutable', stage: 'published', limit: 100 } });
+      assert.equal(bulk.status, 200, JSON.stringify(bulk.body));
+      const replayed = new Set(bulk.body.outcomes.filter((o) => o.outcome === 'replayed').map((o) => o.orderId));
+      assert.deepEqual([...faulty].filter((id) => !replayed.has(id)), [], `every faulty order replayed: ${JSON.stringify(bulk.body.outcomes.slice(0, 3))}`);
       await expectCompletedLate(faulty, 'the replayed orders to complete, late, their alerts resolved', 90_000, true);
     } finally {
       await connection.close().catch(() => undefined);
@@ -242,9 +268,12 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
     // Acknowledges the next FAULTY messages without a job, then SIGKILLs itself; the supervisor
     // restarts it (with the same hook: no message reaches it until it is restarted below).
     await stack.restartService('mes-api', { MES_FAULT_ACK_THEN_CRASH: String(FAULTY) });
-    const faulty = await faultyOrders();
-    await expectFlagged(faulty, 'contract', 'vanished', /production requested not reached, and its message is in no queue, dead letter or error span/);
-    await stack.restartService('mes-api');
+    try {
+      const faulty = await faultyOrders();
+      await expectFlagged(faulty, 'contract', 'vanished', /production requested not reached, and its message is in no queue, dead letter or error span/);
+    } finally {
+      await stack.restartService('mes-api');
+    }
     await normalTraffic(5);
   });
 
@@ -274,6 +303,79 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
     for (const [id, flags] of seen) assert.equal(new Set(flags.map((f) => f.stage)).size, flags.length, `order ${id}: ${JSON.stringify(flags)}`);
   });
 
+  const operator = { [OPERATOR_HEADER]: OPERATOR_TOKEN };
+  const replayOne = (id: string, headers: Record<string, string> = operator) => requestJson<{ outcomes: ReplayOutcome[] }>(`${wd}/api/orders/${encodeURIComponent(id)}/replay`, { method: 'POST', headers, body: {} });
+
+  /** The order's traces in Jaeger, by service: trace ids (a replayed order continues its first trace). */
+  async function traceIds(service: string, orderId: string): Promise<string[]> {
+    return [...new Set((await new JaegerClient(stack.endpoints.jaeger).findTraces(service, { 'order.id': orderId })).map((t) => t.traceID))];
+  }
+
+  /**
+   * The rejection lifted, an operator replays the dead-lettered orders: five one by one through
+   * the API, the rest in bulk with the CLI. Each completes (late) with one job, in its first trace.
+   */
+  async function replaysDeadLetters(ids: string[]): Promise<void> {
+    assert.equal(ids.length, 2 * FAULTY);
+    const [first] = ids;
+    assert.equal((await replayOne(first!, {})).status, 403, 'no operator token: refused');
+    assert.equal((await replayOne(first!, { [OPERATOR_HEADER]: `${OPERATOR_TOKEN}-forged` })).status, 403, 'a forged token: refused');
+    await operatorReplaysInBrowser(first!);
+    for (const id of ids.slice(1, 5)) {
+      const res = await replayOne(id);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.outcomes.map((o) => [o.orderId, o.outcome]), [[id, 'replayed']], JSON.stringify(res.body));
+    }
+    const cli = await run(process.execPath, [join(repoRoot, 'packages', 'order-watchdog', 'dist', 'cli.js'), 'replay', '--reason', 'dead_lettered', '--stage', 'production-requested', '--limit', '100', '--url', wd], {
+      env: { ...process.env, WATCHDOG_OPERATOR_TOKEN: OPERATOR_TOKEN },
+    });
+    const replayedByCli = new Set(cli.stdout.split('\n').filter((l) => l.split('\t')[1] === 'replayed').map((l) => l.split('\t')[0]));
+    assert.deepEqual(ids.slice(5).filter((id) => !replayedByCli.has(id)), [], `every other order replayed by the CLI:\n${cli.stdout}`);
+    const all = new Set(ids);
+    await expectCompletedLate(all, 'the replayed orders to complete, late, their alerts resolved', 120_000, true);
+    for (const id of ids) {
+      const job = await requestJson(`${stack.endpoints.mesApi}/jobs/${id}`);
+      assert.equal(job.status, 200, `order ${id} has its job in MES`);
+    }
+    // Twice is refused: the order completed (and the consumers are idempotent anyway).
+    const again = await replayOne(first!);
+    assert.equal(again.status, 409);
+    assert.match(again.body.outcomes[0]!.detail, /not an open order/);
+    const audit = await requestJson<{ replays: { orderId: string; outcome: string; actor: string }[] }>(`${wd}/api/replays?limit=200`);
+    assert.equal(audit.status, 200);
+    const audited = audit.body.replays.filter((r) => all.has(r.orderId) && r.outcome === 'replayed');
+    assert.equal(audited.length, ids.length, 'one audit record per replay');
+    assert.deepEqual(audited.filter((r) => !/\((token|page)\)$/.test(r.actor)), [], 'each replay names how its operator was let in');
+    assert.ok(audited.some((r) => r.orderId === first && /\(page\)$/.test(r.actor)), 'the replay from the page');
+    await eventually('the replayed orders\' MES spans in their first trace', async () => {
+      for (const id of [ids[0]!, ids[5]!, ids.at(-1)!]) {
+        const [shop, mes] = [await traceIds('shop-api', id), await traceIds('mes-api', id)];
+        if (!mes.length) throw new Error(`no mes-api trace of order ${id} yet`);
+        assert.deepEqual(mes, shop, `order ${id}: MES continues the shop's trace`);
+      }
+    }, 60_000);
+  }
+
+  /** An operator signs in on the order's page with the token and replays it with its button. */
+  async function operatorReplaysInBrowser(orderId: string): Promise<void> {
+    let browser: Browser | undefined;
+    try {
+      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+      const { url: pageUrl, login } = splitLogin(`${wd}/`);
+      const page = await browser.newPage(login ? { httpCredentials: login } : {});
+      await page.goto(`${pageUrl}orders?id=${encodeURIComponent(orderId)}`);
+      assert.equal(await page.locator('#replay').count(), 0, 'no replay action before signing in');
+      await page.fill('#token', OPERATOR_TOKEN);
+      await page.click('#operator-sign-in button[type=submit]');
+      await page.waitForSelector('#replay');
+      await page.click('#replay button[type=submit]');
+      await page.waitForSelector('#replay-result');
+      assert.equal(await page.textContent(`#replay-result tr[data-order="${orderId}"] .outcome`), 'replayed');
+    } finally {
+      await browser?.close();
+    }
+  }
+
   async function showsStalledOrder(orderId: string): Promise<void> {
     let browser: Browser | undefined;
     try {
@@ -291,6 +393,16 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
       assert.equal(await page.textContent('#flag-stage'), 'production requested');
       assert.equal(await page.textContent('#flag-reason'), 'dead lettered');
       assert.match((await page.textContent('#flag-detail')) ?? '', /rejected by fault injection/);
+      assert.equal(await page.locator('#replay').count(), 0, 'a read-only user sees no replay action');
+      // Its trace drawn on the page (no Jaeger UI natively): MES's consume span in error with the
+      // dead letter's reason; and its log lines from VictoriaLogs, the dead-lettering among them.
+      await eventually('the waterfall and the log lines on the order page', async () => {
+        await page.reload();
+        const failing = (await page.locator('#trace tr.err').allTextContents()).join('\n');
+        if (!/mes-api[\s\S]*dead-lettered \(rejected\)/.test(failing)) throw new Error(`no mes-api span in error with its dead-letter reason: ${failing.slice(0, 300) || (await page.locator('#trace, #trace-note').first().textContent())?.slice(0, 300)}`);
+        const logs = await page.locator('#logs, #logs-note, #logs-none').first().textContent();
+        if (!/message dead-lettered/.test(logs ?? '')) throw new Error(`no "message dead-lettered" log line: ${String(logs).slice(0, 300)}`);
+      }, 60_000);
       // The order's own trace (the traceparent the shop stored with it), not a search.
       const href = (await page.getAttribute('#trace-link', 'href')) ?? '';
       const traceId = /\/trace\/([0-9a-f]{32})$/.exec(href)?.[1];

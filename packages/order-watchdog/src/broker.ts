@@ -1,5 +1,5 @@
 import { connect, type Channel, type ChannelModel, type Message } from 'amqplib';
-import type { QueueStats, Unknown } from './explain';
+import { isUnknown, type QueueStats, type Unknown } from './explain';
 import { authHeaders, splitCredentials, type AuthedUrl } from './http-auth';
 
 /** The order id of a message: its header, else a field of its JSON body. */
@@ -94,14 +94,11 @@ export class BrokerObserver {
 
   async queueStats(queues: Iterable<string>): Promise<Map<string, QueueStats | Unknown>> {
     const out = new Map<string, QueueStats | Unknown>();
-    const unacked = await this.unackedByQueue().catch(() => undefined);
+    const unacked = await this.unackedByQueue();
     for (const queue of queues) {
       try {
         const q = await this.withChannel((ch) => ch.checkQueue(queue));
-        const stats: QueueStats = { consumers: q.consumerCount, ready: q.messageCount };
-        const u = unacked?.get(queue);
-        if (u !== undefined) stats.unacked = u;
-        out.set(queue, stats);
+        out.set(queue, { consumers: q.consumerCount, ready: q.messageCount, unacked: unackedOf(unacked, queue) });
       } catch (err) {
         out.set(queue, { unknown: describe(err) });
       }
@@ -131,17 +128,44 @@ export class BrokerObserver {
     }
   }
 
-  /** rabbitmq_queue_messages_unacked per queue from RabbitMQ's Prometheus endpoint (per-object metrics on). */
-  private async unackedByQueue(): Promise<Map<string, number> | undefined> {
-    if (!this.metrics) return undefined;
-    const res = await fetch(this.metrics.url, { headers: authHeaders(this.metrics), signal: AbortSignal.timeout(3000) });
-    if (!res.ok) return undefined;
-    return parseUnacked(await res.text());
+  /**
+   * rabbitmq_queue_messages_unacked per queue from RabbitMQ's Prometheus endpoint (per-object
+   * metrics on); unknown, with the reason, without the endpoint or when reading it fails (the
+   * reason names the URL without its credentials).
+   */
+  async unackedByQueue(): Promise<Map<string, number> | Unknown> {
+    if (!this.metrics) return { unknown: NO_METRICS_URL };
+    try {
+      const res = await fetch(this.metrics.url, { headers: authHeaders(this.metrics), signal: AbortSignal.timeout(3000) });
+      if (!res.ok) {
+        await res.body?.cancel().catch(() => {});
+        return { unknown: `RabbitMQ metrics ${this.metrics.url}: HTTP ${res.status}` };
+      }
+      return parseUnacked(await res.text());
+    } catch (err) {
+      return { unknown: `RabbitMQ metrics ${this.metrics.url}: ${fetchFailure(err)}` };
+    }
   }
 
   async close(): Promise<void> {
     await this.model?.close().catch(() => {});
   }
+}
+
+export const NO_METRICS_URL = 'no RabbitMQ metrics URL configured (WATCHDOG_RABBITMQ_METRICS_URL)';
+
+/** fetch() says "fetch failed"; the cause (ECONNREFUSED, ENOTFOUND, ...) says why. */
+function fetchFailure(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+}
+
+/** One queue's unacknowledged count, or why it is not known. */
+export function unackedOf(byQueue: Map<string, number> | Unknown, queue: string): number | Unknown {
+  if (isUnknown(byQueue)) return byQueue;
+  // With per-object metrics on, RabbitMQ lists every queue (0 included): a missing one means they
+  // are off (totals only), or the queue is newer than RabbitMQ's last collection.
+  return byQueue.get(queue) ?? { unknown: `${queue} not in RabbitMQ's metrics (needs prometheus.return_per_object_metrics = true)` };
 }
 
 export function parseUnacked(text: string): Map<string, number> {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { MIN_TOKEN_LENGTH } from './operator';
 
 /** The watchdog's settings, all from the environment (README.md lists them). */
 export interface WatchdogConfig {
@@ -15,12 +16,18 @@ export interface WatchdogConfig {
   rabbitmqMetricsUrl?: string;
   jaegerUrl?: string;
   jaegerUiUrl?: string;
+  /** VictoriaLogs (LogsQL), for the log lines on an order's page; may carry `user:password@` (never logged or shown). */
+  victoriaLogsUrl?: string;
   alertmanagerUrl?: string;
   alertResendMs: number;
   resolvedResendMs: number;
   telemetryGiveUpMs: number;
   publicUrl: string;
   canaryIntervalMs: number;
+  /** Who may replay (README "Replay"); none: nobody, the page is read-only. Never logged. */
+  operatorToken?: string;
+  /** Most messages a replay sends per second. */
+  replayRatePerS: number;
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -36,6 +43,20 @@ function opt(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
+/** An optional http(s) URL, checked at start; the message never repeats the value (it may hold a password). */
+function httpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = opt(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} is not a URL (http://[user:password@]host:port)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} is not an http:// or https:// URL`);
+  return raw;
+}
+
 /** A required postgres:// URL naming a database; the message never repeats the value (it holds a password). */
 function postgresUrl(env: NodeJS.ProcessEnv, name: string): string {
   const raw = opt(env, name);
@@ -49,6 +70,13 @@ function postgresUrl(env: NodeJS.ProcessEnv, name: string): string {
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error(`${name} is not a postgres:// URL`);
   if (url.pathname.replace(/^\//, '') === '') throw new Error(`${name} names no database (postgres://user:password@host:port/database)`);
   return raw;
+}
+
+/** Optional; when set, long enough not to be guessed (the message never repeats it). */
+function operatorToken(env: NodeJS.ProcessEnv): string | undefined {
+  const token = opt(env, 'WATCHDOG_OPERATOR_TOKEN');
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) throw new Error(`WATCHDOG_OPERATOR_TOKEN is shorter than ${MIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 24)`);
+  return token;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): WatchdogConfig {
@@ -67,11 +95,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): WatchdogConfig
     rabbitmqMetricsUrl: opt(env, 'WATCHDOG_RABBITMQ_METRICS_URL'),
     jaegerUrl,
     jaegerUiUrl: opt(env, 'WATCHDOG_JAEGER_UI_URL') ?? jaegerUrl,
+    victoriaLogsUrl: httpUrl(env, 'WATCHDOG_VICTORIALOGS_URL'),
     alertmanagerUrl: opt(env, 'WATCHDOG_ALERTMANAGER_URL'),
     alertResendMs: num(env, 'WATCHDOG_ALERT_RESEND_MS', 60_000, 100),
     resolvedResendMs: num(env, 'WATCHDOG_RESOLVED_RESEND_MS', 15 * 60_000),
     telemetryGiveUpMs: num(env, 'WATCHDOG_TELEMETRY_GIVE_UP_MS', 10 * 60_000),
     publicUrl: (opt(env, 'WATCHDOG_PUBLIC_URL') ?? `http://localhost:${port}`).replace(/\/$/, ''),
     canaryIntervalMs: num(env, 'WATCHDOG_CANARY_INTERVAL_MS', 0),
+    operatorToken: operatorToken(env),
+    replayRatePerS: num(env, 'WATCHDOG_REPLAY_RATE', 50, 1),
   };
 }

@@ -46,7 +46,7 @@ describe('the reason of a stalled order, checked in order', () => {
   });
 
   it('unroutable before everything else', () => {
-    const r = why(order(['a', 'b']), obs({ unroutable: new Set(['o1']), queues: new Map([['q1', { consumers: 0, ready: 5 }]]) }));
+    const r = why(order(['a', 'b']), obs({ unroutable: new Set(['o1']), queues: new Map([['q1', { consumers: 0, ready: 5, unacked: 0 }]]) }));
     assert.deepEqual([r.stage, r.awaiting, r.reason], ['b', 'c', 'unroutable']);
   });
 
@@ -58,7 +58,7 @@ describe('the reason of a stalled order, checked in order', () => {
   });
 
   it('no consumer on the queue ahead, then backlog (ready or unacknowledged)', () => {
-    assert.equal(why(order(['a', 'b']), obs({ queues: new Map([['q1', { consumers: 0, ready: 3 }]]) })).reason, 'no_consumer');
+    assert.equal(why(order(['a', 'b']), obs({ queues: new Map([['q1', { consumers: 0, ready: 3, unacked: 0 }]]) })).reason, 'no_consumer');
     const backlog = why(order(['a', 'b', 'c']), obs({ queues: new Map([['q2', { consumers: 1, ready: 0, unacked: 4 }]]) }));
     assert.equal(backlog.reason, 'backlog');
     assert.equal(backlog.service, 's2', 'the awaited stage d belongs to s2');
@@ -72,12 +72,30 @@ describe('the reason of a stalled order, checked in order', () => {
     assert.equal(why(order(['a', 'b']), obs()).reason, 'vanished');
   });
 
+  it('an unknown unacknowledged count is never taken for 0: nothing ready is undetermined, not "vanished"', () => {
+    const noMetrics = { unknown: 'no RabbitMQ metrics URL configured (WATCHDOG_RABBITMQ_METRICS_URL)' };
+    const held = (q2: { consumers: number; ready: number; unacked: number | { unknown: string } }, spans: Observations['errorSpans'] = new Map([['o1', null]])) =>
+      why(order(['a', 'b', 'c']), obs({ queues: new Map([['q2', q2]]), errorSpans: spans }));
+    // A stuck consumer holds the message unacknowledged: ready 0, a consumer, no metrics to say so.
+    const r = held({ consumers: 1, ready: 0, unacked: noMetrics });
+    assert.equal(r.reason, 'undetermined');
+    assert.match(r.detail, /could not check: unacknowledged messages in q2 \(no RabbitMQ metrics URL configured \(WATCHDOG_RABBITMQ_METRICS_URL\)\)/);
+    const failed = held({ consumers: 1, ready: 0, unacked: { unknown: 'RabbitMQ metrics http://rabbitmq:15692/metrics: ECONNREFUSED' } });
+    assert.equal(failed.reason, 'undetermined');
+    assert.match(failed.detail, /unacknowledged messages in q2 \(RabbitMQ metrics http:\/\/rabbitmq:15692\/metrics: ECONNREFUSED\)/);
+    // An error span still explains it; ready messages are a backlog whatever the unacknowledged count.
+    assert.equal(held({ consumers: 1, ready: 0, unacked: noMetrics }, new Map([['o1', { service: 's3', operation: 'q2 process', message: 'boom' }]])).reason, 'consumer_error');
+    assert.equal(held({ consumers: 1, ready: 2, unacked: noMetrics }).reason, 'backlog');
+    // Known to be 0: the message is nowhere, vanished stays possible.
+    assert.equal(held({ consumers: 1, ready: 0, unacked: 0 }).reason, 'vanished');
+  });
+
   it('what could not be checked is said, and never turned into "vanished"', () => {
     const r = why(order(['a', 'b']), obs({ unroutable: { unknown: 'the queue does not exist' } }));
     assert.equal(r.reason, 'undetermined');
     assert.match(r.detail, /could not check: unroutable \(unroutable: the queue does not exist\)/);
     // An unknown on the way does not hide a later positive finding.
-    const later = why(order(['a', 'b']), obs({ unroutable: { unknown: 'x' }, queues: new Map([['q1', { consumers: 0, ready: 1 }]]) }));
+    const later = why(order(['a', 'b']), obs({ unroutable: { unknown: 'x' }, queues: new Map([['q1', { consumers: 0, ready: 1, unacked: 0 }]]) }));
     assert.equal(later.reason, 'no_consumer');
   });
 });

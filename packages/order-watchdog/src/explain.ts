@@ -14,8 +14,12 @@ export function isUnknown(v: unknown): v is Unknown {
 export interface QueueStats {
   consumers: number;
   ready: number;
-  /** Delivered to a consumer, not acknowledged yet (RabbitMQ's Prometheus endpoint); unknown without it. */
-  unacked?: number;
+  /**
+   * Delivered to a consumer, not acknowledged yet (RabbitMQ's Prometheus endpoint). Unknown, with
+   * the reason, when that endpoint is not configured or not readable: never taken for 0 (a message
+   * held by a stuck consumer would look vanished).
+   */
+  unacked: number | Unknown;
 }
 
 export interface ErrorSpan {
@@ -104,9 +108,12 @@ export function explain(journey: Journey, order: OpenOrder, obs: Observations): 
     if (stats === undefined || isUnknown(stats)) undetermined.push(`queue ${ahead.queue} (${stats?.unknown ?? 'not read'})`);
     else {
       if (stats.consumers === 0) return result('no_consumer', `no consumer on ${ahead.queue} (${stats.ready} messages waiting)`);
-      const waiting = stats.ready + (stats.unacked ?? 0);
-      if (waiting > 0) {
-        return result('backlog', `${stats.ready} ready${stats.unacked !== undefined ? ` and ${stats.unacked} unacknowledged` : ''} messages in ${ahead.queue} (${stats.consumers} consumers)`);
+      if (isUnknown(stats.unacked)) {
+        if (stats.ready > 0) return result('backlog', `${stats.ready} ready messages in ${ahead.queue} (${stats.consumers} consumers; unacknowledged not known)`);
+        // Nothing ready, but the message may be held unacknowledged by a stuck consumer.
+        undetermined.push(`unacknowledged messages in ${ahead.queue} (${stats.unacked.unknown})`);
+      } else if (stats.ready + stats.unacked > 0) {
+        return result('backlog', `${stats.ready} ready and ${stats.unacked} unacknowledged messages in ${ahead.queue} (${stats.consumers} consumers)`);
       }
     }
   }

@@ -2,7 +2,12 @@
 import { readConfig } from './config';
 import { redactUrl } from './http-auth';
 import { loadJourney } from './journey';
-import { createWatchdogServer } from './server';
+import { recordLookup } from './lookup';
+import { openReplayAudit } from './audit';
+import { MessageMover } from './mover';
+import { OperatorGate } from './operator';
+import { Replayer } from './replay';
+import { createWatchdogServer, type RecordLookup } from './server';
 import { openStateStore } from './state-store';
 import { Watchdog, type Log } from './watchdog';
 
@@ -22,19 +27,27 @@ async function main(): Promise<void> {
     throw new Error(`loading the state from ${stateDatabase}: ${(err as Error).message}${hint}`);
   });
   const watchdog = new Watchdog(journey, config, log, store, state);
-  const lookup = async (orderId: string) => {
-    const reached: Record<string, number> = {};
-    let traceId: string | undefined;
-    for (const stage of journey.stages) {
-      const rows = await watchdog.lookupStage(stage, orderId);
-      for (const row of rows) {
-        reached[stage.id] = row.at;
-        traceId ??= row.traceId;
-      }
-    }
-    return { reached, traceId };
-  };
-  const server = createWatchdogServer(watchdog, lookup);
+  const readRecords = recordLookup(journey, (stage, orderId) => watchdog.lookupStage(stage, orderId));
+  // The page says only "unavailable" (503); why goes to the log (pg's messages hold no password).
+  const lookup: RecordLookup = (orderId) =>
+    readRecords(orderId).catch((err: unknown) => {
+      log('warn', 'looking up an order in the stage records failed', { error: (err as Error).message });
+      throw err;
+    });
+  const audit = openReplayAudit(config.stateDatabaseUrl, journey.name);
+  const mover = new MessageMover(config.amqpUrl);
+  const replayer = new Replayer({
+    journey,
+    state: () => watchdog.state,
+    mover,
+    queueStats: (queues) => watchdog.queueStats(queues),
+    audit,
+    log,
+    minIntervalMs: 1000 / config.replayRatePerS,
+  });
+  const gate = new OperatorGate(config.operatorToken);
+  if (!gate.enabled) log('info', 'replay is off: no WATCHDOG_OPERATOR_TOKEN (the page is read-only)');
+  const server = createWatchdogServer(watchdog, lookup, { journey, state: () => watchdog.state, replayer, gate, audit });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
@@ -48,7 +61,7 @@ async function main(): Promise<void> {
     log('info', 'stopping', { why });
     server.close();
     server.closeAllConnections();
-    watchdog.stop().then(
+    Promise.all([watchdog.stop(), mover.close(), audit.close()]).then(
       () => process.exit(code),
       () => process.exit(1),
     );

@@ -14,6 +14,8 @@ export interface OpenOrder {
   flag?: Flag;
   /** Its last flag, lifted when it moved on: it still completes late. */
   liftedFlag?: Flag;
+  /** When a replay last sent its kept message on (bulk replays leave it out: one replay per flag). */
+  replayedAt?: number;
 }
 
 export type Reason =

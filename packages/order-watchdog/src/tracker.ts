@@ -118,6 +118,7 @@ export function settle(journey: Journey, state: WatchdogState, now: number, link
         events.resolved.push(resolvedAlert(alertFor(journey, order, order.flag, links), now, opts.resolvedResendMs));
         order.liftedFlag = order.flag;
         delete order.flag;
+        delete order.replayedAt; // a later flag is a new one, for bulk replays too
       }
     }
   }

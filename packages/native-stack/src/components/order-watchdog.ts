@@ -6,6 +6,7 @@ import type { ComponentSpec } from '../types';
 import { PG_PASSWORD, PG_USER } from './postgres';
 import { amqpUrl } from './rabbitmq';
 import { serviceUrl } from './services';
+import { victoriaLogsUrl } from './victorialogs';
 
 /**
  * The watchdog's role of compose/postgres/watchdog-role.sql (its password: WATCHDOG_DB_PASSWORD,
@@ -46,9 +47,13 @@ export function orderWatchdog(extraEnv: Record<string, string> = {}): ComponentS
       WATCHDOG_AMQP_URL: amqpUrl,
       WATCHDOG_RABBITMQ_METRICS_URL: `http://${LOOPBACK}:${ports.rabbitmqPrometheus}/metrics`,
       WATCHDOG_JAEGER_URL: `http://${LOOPBACK}:${ports.jaegerQuery}`,
+      // The order page's log lines (LogsQL by trace id).
+      WATCHDOG_VICTORIALOGS_URL: victoriaLogsUrl,
       WATCHDOG_ALERTMANAGER_URL: `http://${LOOPBACK}:${ports.alertmanager}`,
       WATCHDOG_CANARY_URL: `${serviceUrl('shop-api')}/orders`,
       WATCHDOG_CANARY_INTERVAL_MS: '30000',
+      // Replay of lost orders: on when the user sets a token for `npm start` (else read-only).
+      ...(process.env.WATCHDOG_OPERATOR_TOKEN ? { WATCHDOG_OPERATOR_TOKEN: process.env.WATCHDOG_OPERATOR_TOKEN } : {}),
       ...extraEnv,
     },
     ports: { http: ports.orderWatchdog },
