@@ -21,3 +21,28 @@ export function faultInjection(rate: number, random: () => number = Math.random)
     next(shouldInjectFault(rate, random) ? new InjectedFault() : undefined);
   };
 }
+
+/**
+ * Test hook CRM_FAULT_DROP_AFTER_STORE=<n>: for the next n messages the consumer stores the
+ * contract, then acknowledges the message without publishing `production.requested` — what a
+ * failed publish whose requeued message was then purged amounts to. The contract stays without
+ * `production_requested_at`: the order watchdog reports it `not_published`, and the republisher
+ * requests production once the contract is older than CRM_REPUBLISH_MIN_AGE_MS.
+ */
+export class DropAfterStoreFault {
+  private dropped = 0;
+
+  constructor(private readonly count: number) {}
+
+  /** Whether to drop the next message (called once its contract is stored). */
+  next(): boolean {
+    if (this.dropped >= this.count) return false;
+    this.dropped++;
+    return true;
+  }
+
+  /** Messages still to be dropped. */
+  get remaining(): number {
+    return Math.max(0, this.count - this.dropped);
+  }
+}

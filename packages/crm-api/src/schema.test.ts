@@ -31,10 +31,23 @@ describe('order.created validation', () => {
 });
 
 describe('loadCrmConfig', () => {
-  it('defaults to port 8082 with fault injection off', () => {
+  it('defaults to port 8082, the republisher every 5 s for contracts older than 6 s, fault injection off', () => {
     const config = loadCrmConfig({ DATABASE_URL: 'postgres://u:p@127.0.0.1/crm' });
     assert.equal(config.PORT, 8082);
+    assert.equal(config.CRM_REPUBLISH_INTERVAL_MS, 5000);
+    assert.equal(config.CRM_REPUBLISH_MIN_AGE_MS, 6000);
     assert.equal(config.CRM_FAULT_ERROR_RATE, 0);
+    assert.equal(config.CRM_FAULT_DROP_AFTER_STORE, 0);
+  });
+
+  it('reads the republisher and drop-after-store settings, rejecting bad ones by name', () => {
+    const db = { DATABASE_URL: 'postgres://u:p@127.0.0.1/crm' };
+    const config = loadCrmConfig({ ...db, CRM_REPUBLISH_INTERVAL_MS: '250', CRM_REPUBLISH_MIN_AGE_MS: '70000', CRM_FAULT_DROP_AFTER_STORE: '3' });
+    assert.equal(config.CRM_REPUBLISH_INTERVAL_MS, 250);
+    assert.equal(config.CRM_REPUBLISH_MIN_AGE_MS, 70_000);
+    assert.equal(config.CRM_FAULT_DROP_AFTER_STORE, 3);
+    assert.throws(() => loadCrmConfig({ ...db, CRM_REPUBLISH_INTERVAL_MS: '10' }), /CRM_REPUBLISH_INTERVAL_MS/);
+    assert.throws(() => loadCrmConfig({ ...db, CRM_FAULT_DROP_AFTER_STORE: '-1' }), /CRM_FAULT_DROP_AFTER_STORE/);
   });
 
   it('rejects a rate outside 0..1', () => {

@@ -1,19 +1,37 @@
 import { runMain, serveHttp, startService } from '@shopfloor/service-kit';
 import { loadCrmConfig } from './config';
 import { startOrderCreatedConsumer } from './consumer';
+import { DropAfterStoreFault } from './fault';
+import { ProductionRequester, productionRepublisher } from './publisher';
 import { ContractRepository, MIGRATION } from './repository';
 import { crmRoutes } from './routes';
 
 runMain(async () => {
   const config = loadCrmConfig();
   const base = await startService({ service: 'crm-api', config, migration: MIGRATION });
+  const { broker, logger, lifecycle } = base;
   const contracts = new ContractRepository(base.pool);
-
-  await startOrderCreatedConsumer(base, contracts);
+  const requester = new ProductionRequester(broker, contracts, logger);
 
   if (config.CRM_FAULT_ERROR_RATE > 0) {
-    base.logger.warn({ rate: config.CRM_FAULT_ERROR_RATE }, 'fault injection on: some /contracts requests will answer 500');
+    logger.warn({ rate: config.CRM_FAULT_ERROR_RATE }, 'fault injection on: some /contracts requests will answer 500');
   }
+  if (config.CRM_FAULT_DROP_AFTER_STORE > 0) {
+    logger.warn(
+      { dropAfterStore: config.CRM_FAULT_DROP_AFTER_STORE },
+      'fault injection on: the next messages are acknowledged after storing their contracts, without requesting production',
+    );
+  }
+
+  const republisher = productionRepublisher(requester, contracts, broker, logger, {
+    intervalMs: config.CRM_REPUBLISH_INTERVAL_MS,
+    minAgeMs: config.CRM_REPUBLISH_MIN_AGE_MS,
+  });
+  republisher.start();
+  lifecycle.defer('republisher', () => republisher.stop());
+
+  await startOrderCreatedConsumer(base, contracts, requester, new DropAfterStoreFault(config.CRM_FAULT_DROP_AFTER_STORE));
+
   await serveHttp(base, config.PORT, (app) => {
     app.use(crmRoutes({ contracts, faultErrorRate: config.CRM_FAULT_ERROR_RATE }));
   });

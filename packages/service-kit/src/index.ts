@@ -9,6 +9,7 @@ export * from './http';
 export * from './lifecycle';
 export * from './logger';
 export * from './messages';
+export * from './republisher';
 export * from './retry';
 export * from './service';
 export * from './telemetry';

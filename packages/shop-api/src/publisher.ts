@@ -1,11 +1,10 @@
 import {
   type Broker,
   describeError,
-  FailureStreak,
-  type Logger,
   type OrderCreated,
+  Republisher,
   ROUTING_KEYS,
-  withStoredTraceparent,
+  type StreakLogger,
 } from '@shopfloor/service-kit';
 import type { Order, OrderRepository } from './repository';
 
@@ -22,9 +21,9 @@ export function orderCreatedMessage(order: Order): OrderCreated {
 /** Publishes `order.created` (resolves on the broker's confirm) and records `published_at`. */
 export class OrderPublisher {
   constructor(
-    private readonly broker: Broker,
-    private readonly orders: OrderRepository,
-    private readonly logger: Logger,
+    private readonly broker: Pick<Broker, 'publish'>,
+    private readonly orders: Pick<OrderRepository, 'markPublished'>,
+    private readonly logger: Pick<StreakLogger, 'warn'>,
   ) {}
 
   /**
@@ -43,62 +42,22 @@ export class OrderPublisher {
 }
 
 /**
- * Every `intervalMs`, publishes orders still lacking `published_at` (broker was down or did not
- * confirm in time). Orders younger than the publish timeout are left to the request that made them.
+ * The outbox relay of the orders (service-kit's Republisher): every `intervalMs`, publishes orders
+ * still lacking `published_at` (broker was down or did not confirm in time), each in the trace of
+ * the request that accepted it. Orders younger than `minAgeMs` are left to the request that made them.
  */
-export class Republisher {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-  private readonly streak: FailureStreak;
-
-  constructor(
-    private readonly publisher: OrderPublisher,
-    private readonly orders: OrderRepository,
-    private readonly broker: Broker,
-    private readonly logger: Logger,
-    private readonly options: { intervalMs: number; minAgeMs: number; batchSize?: number },
-  ) {
-    this.streak = new FailureStreak(logger, 'republishing unpublished orders');
-  }
-
-  start(): void {
-    this.schedule();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().then(() => {
-        this.running = undefined;
-        this.schedule();
-      });
-    }, this.options.intervalMs);
-  }
-
-  /** One pass; stops at the first failure (the broker or database is probably down). */
-  async tick(): Promise<number> {
-    if (!this.broker.isConnected()) return 0;
-    let published = 0;
-    try {
-      const pending = await this.orders.findUnpublished(this.options.minAgeMs, this.options.batchSize ?? 100);
-      for (const order of pending) {
-        if (this.stopped) break;
-        // In the order's own trace: the publish span is a child of the accepting request's span.
-        await withStoredTraceparent(order.traceparent, () => this.publisher.publish(order));
-        published += 1;
-      }
-      this.streak.success();
-      if (published > 0) this.logger.info({ published }, 'republished orders');
-    } catch (err) {
-      this.streak.failure(describeError(err), { published });
-    }
-    return published;
-  }
+export function orderRepublisher(
+  publisher: Pick<OrderPublisher, 'publish'>,
+  orders: Pick<OrderRepository, 'findUnpublished'>,
+  broker: Pick<Broker, 'isConnected'>,
+  logger: StreakLogger,
+  options: { intervalMs: number; minAgeMs: number; batchSize?: number },
+): Republisher<Order> {
+  return new Republisher<Order>(broker, logger, {
+    ...options,
+    names: { pending: 'unpublished orders', published: 'orders' },
+    findPending: (minAgeMs, limit) => orders.findUnpublished(minAgeMs, limit),
+    publish: (order) => publisher.publish(order),
+    traceparentOf: (order) => order.traceparent,
+  });
 }

@@ -1,7 +1,7 @@
 import { runMain, serveHttp, startService } from '@shopfloor/service-kit';
 import { loadShopConfig } from './config';
 import { ModelStore } from './models';
-import { OrderPublisher, Republisher } from './publisher';
+import { OrderPublisher, orderRepublisher } from './publisher';
 import { MIGRATION, ModelKeyRepository, OrderRepository } from './repository';
 import { shopRoutes } from './routes';
 
@@ -17,7 +17,7 @@ runMain(async () => {
 
   const orders = new OrderRepository(base.pool);
   const publisher = new OrderPublisher(broker, orders, logger);
-  const republisher = new Republisher(publisher, orders, broker, logger, {
+  const republisher = orderRepublisher(publisher, orders, broker, logger, {
     intervalMs: config.SHOP_REPUBLISH_INTERVAL_MS,
     minAgeMs: config.SHOP_PUBLISH_TIMEOUT_MS + 1000,
   });
