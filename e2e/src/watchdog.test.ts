@@ -197,10 +197,10 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
       let faulty: Set<string>;
       try {
         faulty = await faultyOrders();
-        // No record says "production requested": the order stopped after its contract, and its
-        // message waits, unacknowledged, at the slow MES consumer.
-        const flagged = await expectFlagged(faulty, 'contract', 'backlog', /mes\.production-requested/);
-        assert.ok(flagged.every((s) => s.flag!.awaiting === 'production-requested'));
+        // CRM requested production (its record says so); the message waits, unacknowledged, at
+        // the slow MES consumer.
+        const flagged = await expectFlagged(faulty, 'production-requested', 'backlog', /mes\.production-requested/);
+        assert.ok(flagged.every((s) => s.flag!.awaiting === 'job'));
       } finally {
         await stack.freezeComponent('jaeger', false);
       }
@@ -270,10 +270,35 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
     await stack.restartService('mes-api', { MES_FAULT_ACK_THEN_CRASH: String(FAULTY) });
     try {
       const faulty = await faultyOrders();
-      await expectFlagged(faulty, 'contract', 'vanished', /production requested not reached, and its message is in no queue, dead letter or error span/);
+      await expectFlagged(faulty, 'production-requested', 'vanished', /job in MES not reached, and its message is in no queue, dead letter or error span/);
     } finally {
       await stack.restartService('mes-api');
     }
+    await normalTraffic(5);
+  });
+
+  it('CRM storing contracts without requesting production: not_published after the contract; CRM\'s republisher sends them, in their first trace', async () => {
+    await normalTraffic(5);
+    // Each contract stored, its message then acknowledged unpublished (as when the requeued copy
+    // was purged); CRM's republisher held off past the deadline so the watchdog sees the gap.
+    await stack.restartService('crm-api', { CRM_FAULT_DROP_AFTER_STORE: String(FAULTY), CRM_REPUBLISH_MIN_AGE_MS: '3600000' });
+    let faulty = new Set<string>();
+    try {
+      faulty = await faultyOrders();
+      await expectFlagged(faulty, 'contract', 'not_published', /production requested: no record of it in crm/);
+      const refused = await replayOne([...faulty][0]!);
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.match(refused.body.outcomes[0]!.detail, /crm-api republishes it by itself/);
+    } finally {
+      await stack.restartService('crm-api');
+    }
+    await expectCompletedLate(faulty, 'the republished orders to complete, late, their alerts resolved', 90_000, true);
+    const [id] = faulty;
+    await eventually('the republished order\'s MES span in its first trace', async () => {
+      const [shop, mes] = [await traceIds('shop-api', id!), await traceIds('mes-api', id!)];
+      if (!mes.length) throw new Error(`no mes-api trace of order ${id} yet`);
+      assert.deepEqual(mes, shop, `order ${id}: MES continues the shop's trace`);
+    }, 60_000);
     await normalTraffic(5);
   });
 
