@@ -1,7 +1,7 @@
 import {
   type Broker,
-  describeError,
   type ProductionRequested,
+  publishAndRecord,
   Republisher,
   ROUTING_KEYS,
   type StreakLogger,
@@ -30,16 +30,14 @@ export class ProductionRequester {
    * otherwise (the contract stays pending). The message carries `x-order-id`.
    */
   async request(contract: Contract): Promise<void> {
-    await this.broker.publish(ROUTING_KEYS.productionRequested, productionRequestedMessage(contract), { orderId: contract.orderId });
-    try {
-      await this.contracts.markProductionRequested(contract.orderId);
-    } catch (err) {
-      // Requested but not recorded: the republisher requests it again later (mes-api is idempotent).
-      this.logger.warn(
-        { orderId: contract.orderId, contractId: contract.contractId, error: describeError(err) },
-        'production requested but production_requested_at not recorded',
-      );
-    }
+    await publishAndRecord(this.broker, this.logger, {
+      routingKey: ROUTING_KEYS.productionRequested,
+      message: productionRequestedMessage(contract),
+      orderId: contract.orderId,
+      record: () => this.contracts.markProductionRequested(contract.orderId),
+      notRecorded: 'production requested but production_requested_at not recorded',
+      fields: { contractId: contract.contractId },
+    });
   }
 }
 

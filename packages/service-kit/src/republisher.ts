@@ -1,6 +1,26 @@
+import type { Broker } from './broker';
 import { describeError } from './errors';
 import { FailureStreak, type StreakLogger } from './retry';
 import { withStoredTraceparent } from './trace-context';
+
+/**
+ * The sending half of an outbox: publishes (resolves on the broker's confirm; throws otherwise,
+ * and the record stays pending), then records that it was sent. A record that fails after the
+ * confirm is logged, not thrown: the republisher sends the message again later (the consumers
+ * are idempotent), and the caller's work is done.
+ */
+export async function publishAndRecord(
+  broker: Pick<Broker, 'publish'>,
+  logger: Pick<StreakLogger, 'warn'>,
+  send: { routingKey: string; message: unknown; orderId: string; record: () => Promise<void>; notRecorded: string; fields?: Record<string, unknown> },
+): Promise<void> {
+  await broker.publish(send.routingKey, send.message, { orderId: send.orderId });
+  try {
+    await send.record();
+  } catch (err) {
+    logger.warn({ orderId: send.orderId, ...send.fields, error: describeError(err) }, send.notRecorded);
+  }
+}
 
 /**
  * The relay half of an outbox: a service stores a record, publishes its message, and records

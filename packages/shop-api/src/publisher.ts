@@ -1,6 +1,6 @@
 import {
   type Broker,
-  describeError,
+  publishAndRecord,
   type OrderCreated,
   Republisher,
   ROUTING_KEYS,
@@ -31,13 +31,13 @@ export class OrderPublisher {
    * otherwise (the order stays unpublished). The message carries `x-order-id`.
    */
   async publish(order: Order): Promise<void> {
-    await this.broker.publish(ROUTING_KEYS.orderCreated, orderCreatedMessage(order), { orderId: order.orderId });
-    try {
-      await this.orders.markPublished(order.orderId);
-    } catch (err) {
-      // Published but not recorded: the republisher publishes it again later (consumers are idempotent).
-      this.logger.warn({ orderId: order.orderId, error: describeError(err) }, 'order published but published_at not recorded');
-    }
+    await publishAndRecord(this.broker, this.logger, {
+      routingKey: ROUTING_KEYS.orderCreated,
+      message: orderCreatedMessage(order),
+      orderId: order.orderId,
+      record: () => this.orders.markPublished(order.orderId),
+      notRecorded: 'order published but published_at not recorded',
+    });
   }
 }
 
