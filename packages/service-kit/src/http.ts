@@ -157,7 +157,12 @@ export function listen(app: Express, port: number, logger: Logger): Promise<Serv
       logger.info({ port }, 'listening');
       resolve(server);
     });
-    server.keepAliveTimeout = 5000;
+    // Longer than the idle timeout of the usual clients and proxies in front (undici 4 s, nginx's
+    // upstream keepalive 60 s, cloud load balancers 60 s): a client must drop an idle socket
+    // before the server does, or a request written onto a socket the server is closing fails
+    // with ECONNRESET (the likely cause of one in the e2e under load: a late 4 s client timer).
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
   });
 }
 
