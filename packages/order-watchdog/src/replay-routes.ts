@@ -103,7 +103,9 @@ export function replayRoutes(deps: ReplayRoutesDeps, send: Send) {
       }
       if (path === '/operator') {
         const body = await readBody(req);
-        const back = body.back?.startsWith('orders?id=') ? body.back : './';
+        // Back to an order's page or the index only; rebuilt, so nothing of the form reaches the header as sent.
+        const backId = body.back?.startsWith('orders?id=') ? new URLSearchParams(body.back.slice('orders?'.length)).get('id') : null;
+        const back = backId ? `orders?id=${encodeURIComponent(backId)}` : './';
         if (!sameOrigin(req) || !gate.accepts(body.token ?? '')) {
           forbidden(res, true);
           return true;
