@@ -1,5 +1,4 @@
-import { Pool } from 'pg';
-import type { Queryable } from './state-store';
+import { ownDatabasePool, type Queryable } from './state-store';
 
 /** One replay asked for one order: who, when, from which stage, and what came of it. */
 export interface ReplayRecord {
@@ -77,15 +76,5 @@ export class ReplayAudit {
 }
 
 export function openReplayAudit(url: string, journey: string): ReplayAudit {
-  const pool = new Pool({
-    connectionString: url,
-    max: 2,
-    connectionTimeoutMillis: 5000,
-    idleTimeoutMillis: 30_000,
-    application_name: `order-watchdog/${journey}/audit`,
-    statement_timeout: 10_000,
-    options: '-c default_transaction_read_only=off',
-  });
-  pool.on('error', () => {});
-  return new ReplayAudit(pool, journey);
+  return new ReplayAudit(ownDatabasePool(url, `order-watchdog/${journey}/audit`, 2), journey);
 }

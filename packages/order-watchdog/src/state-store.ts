@@ -131,19 +131,24 @@ export class PgStateStore implements StateStore {
 }
 
 /**
- * The store on `url` (the watchdog's own database, e.g. `watchdog`, owned by its role). Its
- * sessions may write, unlike the record readers' (default_transaction_read_only=on for the role).
+ * A pool on the watchdog's own database (e.g. `watchdog`, owned by its role). Its sessions may
+ * write, unlike the record readers' (default_transaction_read_only=on for the role).
  */
-export function openStateStore(url: string, journey: string): PgStateStore {
+export function ownDatabasePool(url: string, applicationName: string, max: number): Pool {
   const pool = new Pool({
     connectionString: url,
-    max: 1,
+    max,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
-    application_name: `order-watchdog/${journey}/state`,
+    application_name: applicationName,
     statement_timeout: 10_000,
     options: '-c default_transaction_read_only=off',
   });
-  pool.on('error', () => {}); // an idle client's connection dropped: the next save reconnects
-  return new PgStateStore(pool, journey);
+  pool.on('error', () => {}); // an idle client's connection dropped: the next query reconnects
+  return pool;
+}
+
+/** The store on `url`, the watchdog's own database. */
+export function openStateStore(url: string, journey: string): PgStateStore {
+  return new PgStateStore(ownDatabasePool(url, `order-watchdog/${journey}/state`, 1), journey);
 }
