@@ -133,6 +133,15 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
     }, timeoutMs);
   }
 
+  /** The watchdog's check and alert-posting counters and its last warnings, for a failure's message. */
+  async function watchdogHealth(): Promise<string> {
+    const res = await fetchUrl(`${wd}/metrics`).catch((err: unknown) => ({ ok: false, status: 0, text: async () => (err as Error).message }));
+    const figures = (await res.text()).split('\n').filter((l) => /^shopfloor_watchdog_(alert|check|state|last)/.test(l));
+    const logs = await stack.serviceStdout('order-watchdog').catch((err: unknown) => (err as Error).message);
+    const warnings = logs.split('\n').filter((l) => (/"level":"(warn|error)"/.test(l) && !l.includes('order stalled')) || l.includes('order watchdog listening')).slice(-10);
+    return [`GET /metrics ${res.status}`, ...figures, 'its last starts and warnings:', ...warnings.map((l) => l.slice(0, 400))].join('\n');
+  }
+
   async function orderAlerts(): Promise<AmAlert[]> {
     const res = await requestJson<AmAlert[]>(`${stack.endpoints.alertmanager}/api/v2/alerts?filter=${encodeURIComponent('alertname="OrderStalled"')}`);
     assert.equal(res.status, 200);
@@ -178,7 +187,7 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
       for (const s of again) assert.equal(s.flag!.flaggedAt, first.find((f) => f.orderId === s.orderId)!.flag!.flaggedAt, 'the same flag after the restart');
       await new Promise((r) => setTimeout(r, 7000)); // past one resend
       const alerts = (await orderAlerts()).filter((a) => faulty.has(a.labels.order_id!) || during.has(a.labels.order_id!));
-      assert.equal(alerts.length, 2 * FAULTY, 'one alert per faulty order, none lost, none repeated');
+      assert.equal(alerts.length, 2 * FAULTY, `one alert per faulty order, none lost, none repeated; the watchdog's own figures: ${await watchdogHealth()}`);
       for (const a of alerts) if (before.has(a.labels.order_id!)) assert.equal(a.startsAt, before.get(a.labels.order_id!), 'the same alert (same start) after the restart');
       rejected = [...faulty, ...during];
     } finally {

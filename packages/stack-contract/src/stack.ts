@@ -79,8 +79,8 @@ export interface Stack {
   restartService(name: ServiceName, env?: Record<string, string>): Promise<void>;
   /** `rabbitmqctl <args>` against the stack's broker (operator actions such as a policy); returns stdout. */
   rabbitmqctl(args: string[]): Promise<string>;
-  /** What a service wrote to stdout since the stack came up (its JSON log lines). */
-  serviceStdout(name: ServiceName): Promise<string>;
+  /** What a service (or the order watchdog) wrote to stdout since the stack came up (its JSON log lines). */
+  serviceStdout(name: ServiceName | 'order-watchdog'): Promise<string>;
   /**
    * The OTLP settings an app outside the stack needs to send to its Collector
    * (`OTEL_EXPORTER_OTLP_ENDPOINT`, and `OTEL_EXPORTER_OTLP_HEADERS` where ingest needs a token).
