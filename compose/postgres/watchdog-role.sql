@@ -1,6 +1,8 @@
 -- The order watchdog's role (packages/order-watchdog): it reads the services' records (orders,
--- contracts, jobs) and writes nothing there; it writes only its own state, in its own database
--- `watchdog`, which it owns (it creates its table there itself, at start). Idempotent.
+-- contracts, jobs); there it may write only the one "sent" column each service grants it for a
+-- replay (shop-api: orders.published_at, crm-api: crm.contracts.production_requested_at, granted
+-- by the services' own migrations). It writes its own state in its own database `watchdog`, which
+-- it owns (it creates its table there itself, at start). Idempotent.
 -- Password from WATCHDOG_DB_PASSWORD in psql's environment (compose's postgres service sets it),
 -- else the development default.
 \getenv watchdog_password WATCHDOG_DB_PASSWORD
@@ -12,8 +14,8 @@ SELECT format('CREATE ROLE watchdog LOGIN PASSWORD %L', :'watchdog_password')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'watchdog') \gexec
 GRANT pg_read_all_data TO watchdog;
 -- Read-only by default: the watchdog's sessions on the services' databases stay so; its state
--- connection turns this off for itself. The services' tables are safe by privileges anyway
--- (pg_read_all_data, no write grant).
+-- connection and a replay's turn this off for themselves. The services' tables are safe by
+-- privileges anyway (pg_read_all_data, no write grant but those single columns).
 ALTER ROLE watchdog SET default_transaction_read_only = on;
 
 -- The watchdog's state (WATCHDOG_STATE_DATABASE_URL). CREATE DATABASE cannot run in a DO block:

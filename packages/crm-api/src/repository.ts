@@ -25,6 +25,12 @@ ALTER TABLE crm.contracts ADD COLUMN IF NOT EXISTS production_requested_at times
 ALTER TABLE crm.contracts ALTER COLUMN production_requested_at DROP DEFAULT;
 -- The republisher's look-up: the few contracts still waiting for their production request.
 CREATE INDEX IF NOT EXISTS contracts_production_pending_idx ON crm.contracts (created_at) WHERE production_requested_at IS NULL;
+-- The order watchdog's replay of an order whose production request vanished clears
+-- production_requested_at, and the republisher sends it again: its role (read-only otherwise) may
+-- update that one column.
+DO $$ BEGIN
+  IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'watchdog') THEN GRANT UPDATE (production_requested_at) ON crm.contracts TO watchdog; END IF;
+END $$;
 `;
 
 export interface Contract {

@@ -1,4 +1,4 @@
-import { ownDatabasePool, type Queryable } from './state-store';
+import { writablePool, type Queryable } from './state-store';
 
 /** One replay asked for one order: who, when, from which stage, and what came of it. */
 export interface ReplayRecord {
@@ -76,5 +76,5 @@ export class ReplayAudit {
 }
 
 export function openReplayAudit(url: string, journey: string): ReplayAudit {
-  return new ReplayAudit(ownDatabasePool(url, `order-watchdog/${journey}/audit`, 2), journey);
+  return new ReplayAudit(writablePool(url, `order-watchdog/${journey}/audit`, 2), journey);
 }

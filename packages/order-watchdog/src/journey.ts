@@ -54,6 +54,13 @@ const stageSchema = z.strictObject({
   record: recordSchema.optional(),
   /** This stage's record means "the message was sent": missing it, the order was not published. */
   publishes: z.boolean().default(false),
+  /**
+   * A publishing stage only: how a replay has the owning service send the order's message again
+   * when it vanished after this stage. SQL on the record's database, $1 the order id (text): it
+   * clears the record's "sent" mark (returning a row when it did), so the service's own
+   * republisher (its outbox relay) sends the order again from its stored record, in its trace.
+   */
+  republish: z.strictObject({ query: z.string().min(1) }).optional(),
   /** The queue the order's message waits in before this stage. */
   queue: z.string().min(1).optional(),
   /** Time from acceptance by which the stage must be reached (the first stage has none). */
@@ -123,6 +130,9 @@ export const journeySchema = z
           path: ['stages', i, 'record', 'database'],
           message: `unknown database "${s.record.database}"; defined: ${Object.keys(j.databases).join(', ') || '(none)'}`,
         });
+      }
+      if (s.republish && !(s.publishes && s.record)) {
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'republish'], message: 'only a publishing stage with a record (publishes: true) can have its message sent again' });
       }
       if (i === 0) {
         if (!s.record?.new_orders) {

@@ -7,6 +7,7 @@ import { openReplayAudit } from './audit';
 import { MessageMover } from './mover';
 import { OperatorGate } from './operator';
 import { Replayer } from './replay';
+import { RecordRepublisher } from './republish';
 import { createWatchdogServer, type RecordLookup } from './server';
 import { openStateStore } from './state-store';
 import { Watchdog, type Log } from './watchdog';
@@ -36,10 +37,12 @@ async function main(): Promise<void> {
     });
   const audit = openReplayAudit(config.stateDatabaseUrl, journey.name);
   const mover = new MessageMover(config.amqpUrl);
+  const republisher = new RecordRepublisher(journey);
   const replayer = new Replayer({
     journey,
     state: () => watchdog.state,
     mover,
+    republisher,
     queueStats: (queues) => watchdog.queueStats(queues),
     audit,
     log,
@@ -61,7 +64,7 @@ async function main(): Promise<void> {
     log('info', 'stopping', { why });
     server.close();
     server.closeAllConnections();
-    Promise.all([watchdog.stop(), mover.close(), audit.close()]).then(
+    Promise.all([watchdog.stop(), mover.close(), republisher.close(), audit.close()]).then(
       () => process.exit(code),
       () => process.exit(1),
     );

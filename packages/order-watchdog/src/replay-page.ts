@@ -2,7 +2,7 @@ import type { ReplayRecord } from './audit';
 import type { Journey } from './journey';
 import type { Flag } from './order';
 import { escapeHtml, type OrderView } from './page';
-import { REPLAYABLE } from './replay';
+import { planFlag } from './replay';
 
 /** What the page shows of the replay to this request. */
 export interface ReplayPageContext {
@@ -35,10 +35,12 @@ function auditTable(id: string, records: ReplayRecord[] | undefined, withOrder: 
 }
 
 /** The order page's replay block: the action (operators, a replayable flag), its replays, the sign-in. */
-export function renderOrderReplay(view: OrderView, ctx: ReplayPageContext): string {
-  const replayable = view.status === 'stalled' && view.flag !== undefined && REPLAYABLE.includes(view.flag.reason);
+export function renderOrderReplay(journey: Journey, view: OrderView, ctx: ReplayPageContext): string {
+  const plan = view.status === 'stalled' && view.flag !== undefined ? planFlag(journey, view.flag) : undefined;
+  const replayable = plan !== undefined && !('refused' in plan);
+  const what = plan && 'kind' in plan && plan.kind === 'republish' ? `have ${plan.service} send it again from its record` : 'send its kept message back on its way';
   const action = ctx.operator && replayable
-    ? `<form id="replay" method="post" action="orders/replay"><input type="hidden" name="id" value="${escapeHtml(view.orderId)}"><button type="submit">Replay: send its kept message back on its way</button></form>`
+    ? `<form id="replay" method="post" action="orders/replay"><input type="hidden" name="id" value="${escapeHtml(view.orderId)}"><button type="submit">Replay: ${escapeHtml(what)}</button></form>`
     : '';
   const history = ctx.replays?.length || view.flag ? `<h3>Replays</h3>${auditTable('replays', ctx.replays, false)}` : '';
   return `${action}${history}${replayable ? signIn(ctx, `orders?id=${encodeURIComponent(view.orderId)}`) : ''}`;
@@ -48,7 +50,7 @@ export function renderOrderReplay(view: OrderView, ctx: ReplayPageContext): stri
 export function renderIndexReplay(journey: Journey, stalled: { flag?: Flag }[], ctx: ReplayPageContext): string {
   const groups = new Map<string, { reason: string; stage: string; n: number }>();
   for (const o of stalled) {
-    if (!o.flag || !REPLAYABLE.includes(o.flag.reason)) continue;
+    if (!o.flag || 'refused' in planFlag(journey, o.flag)) continue;
     const key = `${o.flag.reason}@${o.flag.stage}`;
     const g = groups.get(key) ?? { reason: o.flag.reason, stage: o.flag.stage, n: 0 };
     g.n++;

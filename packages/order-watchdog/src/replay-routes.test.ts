@@ -23,6 +23,7 @@ function serve(token: string | undefined) {
     journey,
     state: () => state,
     mover: { move: async (_source, ids) => (moves.push([...ids]), { moved: new Map([...ids].map((id) => [id, 1])), kept: new Map() }) },
+    republisher: { republish: async () => assert.fail('no order of this server is republished') },
     queueStats: async (queues) => new Map(queues.map((q) => [q, { consumers: 1, ready: 0, unacked: 0 }])),
     audit: { write: async (r) => void audit.push(r) },
     log: () => {},

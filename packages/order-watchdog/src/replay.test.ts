@@ -27,6 +27,11 @@ describe('what a replay would do', () => {
     assert.deepEqual(plan, { source: 'unroutable', kind: 'unroutable', queue: 'q1', stage: 'b', reason: 'unroutable' });
   });
 
+  it('a vanished message: the owning service of the publishing stage sends it again from its record', () => {
+    const plan = planReplay(journey, flagged('o', { stage: 'b', awaiting: 'c', reason: 'vanished' }));
+    assert.deepEqual(plan, { kind: 'republish', queue: 'q1', stage: 'b', reason: 'vanished', service: 's1' });
+  });
+
   it('refuses, saying why, what it cannot act on', () => {
     const why = (o: OpenOrder | undefined) => {
       const plan = planReplay(journey, o);
@@ -37,7 +42,7 @@ describe('what a replay would do', () => {
     assert.match(why({ orderId: 'o', acceptedAt: 0, reached: { a: 0 } }), /not flagged/);
     assert.match(why(flagged('o', { reason: 'no_consumer', service: 's2' })), /no consumer: start s2/);
     assert.match(why(flagged('o', { reason: 'backlog' })), /waits in q1/);
-    assert.match(why(flagged('o', { reason: 'vanished' })), /no kept message/);
+    assert.match(why(flagged('o', { stage: 'd', awaiting: 'e', reason: 'vanished' })), /names no way to have stage "d" sent again/);
     assert.match(why(flagged('o', { reason: 'not_published', service: 's1' })), /s1 republishes it by itself/);
   });
 
@@ -57,16 +62,22 @@ describe('what a replay would do', () => {
 });
 
 describe('the replayer', () => {
-  function setup(stats: QueueStats | Unknown, move: (source: string, ids: Set<string>, opts: MoveOptions) => Promise<MoveResult>) {
+  function setup(
+    stats: QueueStats | Unknown,
+    move: (source: string, ids: Set<string>, opts: MoveOptions) => Promise<MoveResult>,
+    republish: (orderId: string) => Promise<boolean> = async () => assert.fail('republished'),
+  ) {
     const state = emptyState('test', 0);
     state.open.o1 = flagged('o1', { stage: 'd', awaiting: 'e', reason: 'dead_lettered' });
     state.open.o2 = flagged('o2', { stage: 'd', awaiting: 'e', reason: 'dead_lettered' });
+    for (const id of ['v1', 'v2', 'v3']) state.open[id] = flagged(id, { stage: 'b', awaiting: 'c', reason: 'vanished' });
     const audit: ReplayRecord[] = [];
     const moves: string[] = [];
     const replayer = new Replayer({
       journey,
       state: () => state,
       mover: { move: (source, ids, opts) => (moves.push(`${source}:${[...ids].join(',')}`), move(source, ids, opts)) },
+      republisher: { republish: (stage, orderId) => (moves.push(`republish ${stage.id}:${orderId}`), republish(orderId)) },
       queueStats: async (queues) => new Map(queues.map((q) => [q, stats])),
       audit: { write: async (r) => void audit.push(r) },
       log: () => {},
@@ -96,6 +107,34 @@ describe('the replayer', () => {
     assert.equal(audit.length, 3);
     assert.ok(state.open.o1!.replayedAt, 'the replayed order is marked');
     assert.equal(state.open.o2!.replayedAt, undefined);
+  });
+
+  it('a vanished order: its service asked to send it again, once per order; a record not marked sent is refused', async () => {
+    const answers: Record<string, () => Promise<boolean>> = {
+      v1: async () => true,
+      v2: async () => false,
+      v3: async () => {
+        throw new Error('permission denied for table orders');
+      },
+    };
+    const { replayer, audit, moves, state } = setup({ consumers: 1, ready: 0, unacked: 0 }, async () => assert.fail('moved'), (id) => answers[id]!());
+    const out = await replayer.replay(['v1', 'v2', 'v3', 'v1'], 'op');
+    assert.deepEqual(moves, ['republish b:v1', 'republish b:v2', 'republish b:v3']);
+    assert.deepEqual(out.map((o) => [o.orderId, o.outcome]), [['v1', 'replayed'], ['v2', 'refused'], ['v3', 'failed']]);
+    assert.match(out[0]!.detail, /s1's record of "published" marked unsent: its republisher sends the order to q1 again/);
+    assert.match(out[1]!.detail, /not marked sent: the order moved on, or a replay asked already/);
+    assert.match(out[2]!.detail, /one database: permission denied/);
+    assert.deepEqual(audit.map((a) => [a.orderId, a.stage, a.reason, a.outcome]), [['v1', 'b', 'vanished', 'replayed'], ['v2', 'b', 'vanished', 'refused'], ['v3', 'b', 'vanished', 'failed']]);
+    assert.ok(state.open.v1!.replayedAt);
+    assert.equal(state.open.v2!.replayedAt, undefined);
+  });
+
+  it('a vanished order is not asked for while nobody consumes the queue ahead', async () => {
+    const { replayer, moves } = setup({ consumers: 0, ready: 0, unacked: 0 }, async () => assert.fail('moved'));
+    const [o] = await replayer.replay(['v1'], 'op');
+    assert.deepEqual(moves, []);
+    assert.equal(o!.outcome, 'refused');
+    assert.match(o!.detail, /no consumer on q1/);
   });
 
   it('a broker failure fails the replay, said as such', async () => {

@@ -2,13 +2,12 @@ import type { ReplayAudit, ReplayRecord } from './audit';
 import { isUnknown, type QueueStats, type Unknown } from './explain';
 import { deadLetterQueue, type Journey } from './journey';
 import type { MessageMover } from './mover';
-import type { OpenOrder, Reason } from './order';
+import type { Flag, OpenOrder, Reason } from './order';
+import type { RecordRepublisher } from './republish';
 import { queueAhead } from './progress';
 import type { WatchdogState } from './state';
 import type { Log } from './watchdog';
 
-/** Reasons a replay can act on: the order's message is kept in a queue the watchdog can read. */
-export const REPLAYABLE: readonly Reason[] = ['dead_lettered', 'unroutable'];
 /** Most orders one bulk replay takes. */
 export const BULK_MAX = 1000;
 
@@ -20,16 +19,17 @@ export interface ReplayOutcome {
   detail: string;
 }
 
-/** Where an order's message is kept and where it must go, or why a replay cannot act. */
+/** What a replay would do for a flag, or why it cannot act. */
 export type ReplayPlan =
-  | { source: string; kind: 'dead-letter' | 'unroutable'; queue: string; stage: string; reason: Reason }
+  /** The message is kept (a dead letter, an unroutable message): moved back where it goes. */
+  | { kind: 'dead-letter' | 'unroutable'; source: string; queue: string; stage: string; reason: Reason }
+  /** The message is gone: the owning service sends it again from its record (the stage's `republish`). */
+  | { kind: 'republish'; queue: string; stage: string; reason: Reason; service: string }
   | { refused: string; stage: string; reason: string };
+type Plan = Exclude<ReplayPlan, { refused: string }>;
 
-/** Pure: what a replay of this order would do, from the watchdog's view of it. */
-export function planReplay(journey: Journey, order: OpenOrder | undefined): ReplayPlan {
-  if (!order) return { refused: 'not an open order the watchdog follows (completed, unknown or forgotten)', stage: '', reason: '' };
-  const flag = order.flag;
-  if (!flag) return { refused: 'not flagged: the order is on its way', stage: '', reason: '' };
+/** Pure: what a replay of an order with this flag would do. */
+export function planFlag(journey: Journey, flag: Flag): ReplayPlan {
   const { stage, reason } = flag;
   const refuse = (why: string): ReplayPlan => ({ refused: why, stage, reason });
   const awaiting = journey.stages.findIndex((s) => s.id === flag.awaiting);
@@ -41,6 +41,13 @@ export function planReplay(journey: Journey, order: OpenOrder | undefined): Repl
     case 'unroutable':
       if (!ahead || !journey.messages.unroutable_queue) return refuse('the journey names no unroutable queue or no queue ahead');
       return { source: journey.messages.unroutable_queue, kind: 'unroutable', queue: ahead.queue, stage, reason };
+    case 'vanished': {
+      const from = journey.stages.find((s) => s.id === stage);
+      if (!from?.republish || !ahead) {
+        return refuse(`its message is gone, and the journey names no way to have stage "${stage}" sent again (republish): see docs/runbooks.md, OrderStalled`);
+      }
+      return { kind: 'republish', queue: ahead.queue, stage, reason, service: from.service ?? from.record!.database };
+    }
     case 'no_consumer':
       return refuse(`its message waits in ${ahead?.queue ?? 'the queue ahead'} with no consumer: start ${flag.service ?? 'the consumer'}, and the order moves on by itself`);
     case 'backlog':
@@ -48,8 +55,15 @@ export function planReplay(journey: Journey, order: OpenOrder | undefined): Repl
     case 'not_published':
       return refuse(`its record is stored and ${flag.service ?? 'its service'} republishes it by itself (its republisher) once RabbitMQ confirms: nothing to move`);
     default:
-      return refuse(`a ${reason} order has no kept message to send again: its replay from the owning service's stored record is not available yet (docs/runbooks.md, OrderStalled)`);
+      return refuse(`a ${reason} order has no kept message to send again, and its cause is not one a replay removes (docs/runbooks.md, OrderStalled)`);
   }
+}
+
+/** Pure: what a replay of this order would do, from the watchdog's view of it. */
+export function planReplay(journey: Journey, order: OpenOrder | undefined): ReplayPlan {
+  if (!order) return { refused: 'not an open order the watchdog follows (completed, unknown or forgotten)', stage: '', reason: '' };
+  if (!order.flag) return { refused: 'not flagged: the order is on its way', stage: '', reason: '' };
+  return planFlag(journey, order.flag);
 }
 
 /**
@@ -69,6 +83,7 @@ export interface ReplayerDeps {
   journey: Journey;
   state: () => WatchdogState;
   mover: Pick<MessageMover, 'move'>;
+  republisher: Pick<RecordRepublisher, 'republish'>;
   queueStats: (queues: string[]) => Promise<Map<string, QueueStats | Unknown>>;
   audit: Pick<ReplayAudit, 'write'>;
   log: Log;
@@ -78,8 +93,9 @@ export interface ReplayerDeps {
 
 /**
  * Puts flagged orders back on their way: the kept message of each (a dead letter, an unroutable
- * message) sent again where it came from, after checking that the cause no longer holds (the
- * queue ahead exists and has a consumer). Every order asked for gets an audit record and a log line.
+ * message) sent again where it came from, or, when it is gone, the owning service asked to send it
+ * again from its record; after checking that the cause no longer holds (the queue ahead exists and
+ * has a consumer). Every order asked for gets an audit record and a log line.
  */
 export class Replayer {
   constructor(private readonly deps: ReplayerDeps) {}
@@ -88,14 +104,14 @@ export class Replayer {
     const { journey, mover } = this.deps;
     const state = this.deps.state();
     const outcomes: ReplayOutcome[] = [];
-    const groups = new Map<string, { plan: Extract<ReplayPlan, { source: string }>; ids: Set<string> }>();
+    const groups = new Map<string, { plan: Plan; ids: Set<string> }>();
     for (const orderId of new Set(orderIds)) {
       const plan = planReplay(journey, state.open[orderId]);
       if ('refused' in plan) {
         outcomes.push({ orderId, outcome: 'refused', stage: plan.stage, reason: plan.reason, detail: plan.refused });
         continue;
       }
-      const key = `${plan.source}\u0000${plan.queue}`;
+      const key = `${plan.kind === 'republish' ? plan.stage : plan.source}\u0000${plan.queue}`;
       const group = groups.get(key) ?? { plan, ids: new Set<string>() };
       group.ids.add(orderId);
       groups.set(key, group);
@@ -111,6 +127,10 @@ export class Replayer {
       }
       if (stats.consumers === 0) {
         each('refused', `no consumer on ${plan.queue}: the cause still holds; start its consumer first`);
+        continue;
+      }
+      if (plan.kind === 'republish') {
+        await this.republish(plan, ids, each);
         continue;
       }
       try {
@@ -142,5 +162,28 @@ export class Replayer {
       });
     }
     return outcomes;
+  }
+
+  /** Asks the owning service to send each order again (its record's mark cleared), paced. */
+  private async republish(
+    plan: Extract<Plan, { kind: 'republish' }>,
+    ids: Set<string>,
+    each: (outcome: ReplayOutcome['outcome'], detail: string, only: Iterable<string>) => void,
+  ): Promise<void> {
+    const stage = this.deps.journey.stages.find((s) => s.id === plan.stage)!;
+    let first = true;
+    for (const orderId of ids) {
+      if (!first && this.deps.minIntervalMs > 0) await new Promise((r) => setTimeout(r, this.deps.minIntervalMs));
+      first = false;
+      try {
+        if (await this.deps.republisher.republish(stage, orderId)) {
+          each('replayed', `${plan.service}'s record of "${stage.title}" marked unsent: its republisher sends the order to ${plan.queue} again, in its trace`, [orderId]);
+        } else {
+          each('refused', `${plan.service}'s record of "${stage.title}" is not marked sent: the order moved on, or a replay asked already`, [orderId]);
+        }
+      } catch (err) {
+        each('failed', `${stage.record!.database} database: ${(err as Error).message.split('\n')[0]}`, [orderId]);
+      }
+    }
   }
 }

@@ -113,7 +113,7 @@ export function createWatchdogServer(watchdog: WatchdogView, lookup: RecordLooku
       if (v === 'unavailable') return send(res, 503, 'text/html; charset=utf-8', unavailablePage(id), { 'retry-after': RETRY_AFTER_S });
       // Its trace and log lines: at most ~3 s, a down backend is a note on the page (order-evidence.ts).
       const [evidence, ctx] = await Promise.all([orderEvidence(v, watchdog), replayContext(req, id)]);
-      return send(res, v.status === 'not found' ? 404 : 200, 'text/html; charset=utf-8', renderOrderPage(journey, v, evidence, ctx ? renderOrderReplay(v, ctx) : ''));
+      return send(res, v.status === 'not found' ? 404 : 200, 'text/html; charset=utf-8', renderOrderPage(journey, v, evidence, ctx ? renderOrderReplay(journey, v, ctx) : ''));
     }
     if (path === '/api/stalled') {
       const { stalled, late } = lists();

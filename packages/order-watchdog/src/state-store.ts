@@ -131,10 +131,11 @@ export class PgStateStore implements StateStore {
 }
 
 /**
- * A pool on the watchdog's own database (e.g. `watchdog`, owned by its role). Its sessions may
- * write, unlike the record readers' (default_transaction_read_only=on for the role).
+ * A pool whose sessions may write, unlike the record readers' (default_transaction_read_only=on
+ * for the role): on the watchdog's own database (`watchdog`, owned by its role), and a replay's
+ * republish request on a service's (republish.ts; what it may write there is the service's grant).
  */
-export function ownDatabasePool(url: string, applicationName: string, max: number): Pool {
+export function writablePool(url: string, applicationName: string, max: number): Pool {
   const pool = new Pool({
     connectionString: url,
     max,
@@ -150,5 +151,5 @@ export function ownDatabasePool(url: string, applicationName: string, max: numbe
 
 /** The store on `url`, the watchdog's own database. */
 export function openStateStore(url: string, journey: string): PgStateStore {
-  return new PgStateStore(ownDatabasePool(url, `order-watchdog/${journey}/state`, 1), journey);
+  return new PgStateStore(writablePool(url, `order-watchdog/${journey}/state`, 1), journey);
 }

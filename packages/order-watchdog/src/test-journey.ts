@@ -1,6 +1,6 @@
 import { parseJourney, type Journey } from './journey';
 
-/** A small journey for tests: a → b (publishes) → c (queue q1) → d (implied) → e (queue q2). */
+/** A small journey for tests: a → b (publishes; republish) → c (queue q1) → d (implied) → e (queue q2). */
 export function testJourney(overrides: Record<string, unknown> = {}): Journey {
   return parseJourney({
     name: 'test',
@@ -8,7 +8,7 @@ export function testJourney(overrides: Record<string, unknown> = {}): Journey {
     messages: { order_id_json_field: 'orderId', unroutable_queue: 'unroutable' },
     stages: [
       { id: 'a', title: 'accepted', record: { database: 'one', query: 'q', new_orders: 'n' }, span: { service: 's1', kind: 'server' } },
-      { id: 'b', title: 'published', publishes: true, record: { database: 'one', query: 'q' }, deadline: '10s', span: { service: 's1', kind: 'producer' } },
+      { id: 'b', title: 'published', service: 's1', publishes: true, record: { database: 'one', query: 'q' }, republish: { query: 'r' }, deadline: '10s', span: { service: 's1', kind: 'producer' } },
       { id: 'c', title: 'contract', service: 's2', queue: 'q1', record: { database: 'one', query: 'q' }, deadline: '20s', span: { service: 's2', kind: 'consumer' } },
       { id: 'd', title: 'requested', service: 's2', deadline: '30s', span: { service: 's2', kind: 'producer' } },
       { id: 'e', title: 'job', service: 's3', queue: 'q2', record: { database: 'one', query: 'q' }, deadline: '40s', span: { service: 's3', kind: 'consumer' } },

@@ -15,6 +15,11 @@ CREATE INDEX IF NOT EXISTS orders_unpublished_idx ON orders (created_at) WHERE p
 CREATE INDEX IF NOT EXISTS orders_created_at_idx ON orders (created_at, id);
 -- W3C traceparent of the request that accepted the order: a later publish continues its trace.
 ALTER TABLE orders ADD COLUMN IF NOT EXISTS traceparent text NULL;
+-- The order watchdog's replay of an order whose message vanished clears published_at, and the
+-- republisher sends the order again: its role (read-only otherwise) may update that one column.
+DO $$ BEGIN
+  IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'watchdog') THEN GRANT UPDATE (published_at) ON orders TO watchdog; END IF;
+END $$;
 -- Idempotency-Key of POST /orders: one order per key; request_hash = SHA-256 of the canonical JSON body.
 CREATE TABLE IF NOT EXISTS idempotency_keys (
   key             text        PRIMARY KEY CHECK (char_length(key) BETWEEN 1 AND 255),
