@@ -272,17 +272,31 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
     await normalTraffic(5);
   });
 
-  it('MES acknowledging, then crashing before it stores the job: vanished', async () => {
+  it('MES acknowledging, then crashing before it stores the job: vanished; a replay has CRM send them again from its records', async () => {
     await normalTraffic(5);
     // Acknowledges the next FAULTY messages without a job, then SIGKILLs itself; the supervisor
     // restarts it (with the same hook: no message reaches it until it is restarted below).
     await stack.restartService('mes-api', { MES_FAULT_ACK_THEN_CRASH: String(FAULTY) });
+    let faulty = new Set<string>();
     try {
-      const faulty = await faultyOrders();
+      faulty = await faultyOrders();
       await expectFlagged(faulty, 'production-requested', 'vanished', /job in MES not reached, and its message is in no queue, dead letter or error span/);
     } finally {
       await stack.restartService('mes-api');
     }
+    // Their messages are gone: one replayed through the API, the rest in bulk with the CLI. CRM's
+    // record of each is marked unsent, and CRM's republisher sends it again, in its first trace.
+    const [first, ...rest] = [...faulty];
+    const one = await replayOne(first!);
+    assert.equal(one.status, 200, JSON.stringify(one.body));
+    assert.deepEqual(one.body.outcomes.map((o) => o.outcome), ['replayed'], JSON.stringify(one.body));
+    assert.match(one.body.outcomes[0]!.detail, /crm-api's record of "production requested" marked unsent/);
+    const byCli = await cliReplay('vanished', 'production-requested');
+    assert.deepEqual(rest.filter((id) => !byCli.has(id)), [], 'every other order replayed by the CLI');
+    await expectCompletedLate(faulty, 'the replayed orders to complete, late, their alerts resolved', 120_000, true);
+    for (const id of faulty) assert.equal((await requestJson(`${stack.endpoints.mesApi}/jobs/${id}`)).status, 200, `order ${id} has its job in MES`);
+    await auditedOnce(faulty);
+    await eventually('the replayed order\'s MES span in its first trace', () => continuesFirstTrace(first!), 60_000);
     await normalTraffic(5);
   });
 
@@ -366,11 +380,8 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.deepEqual(res.body.outcomes.map((o) => [o.orderId, o.outcome]), [[id, 'replayed']], JSON.stringify(res.body));
     }
-    const cli = await run(process.execPath, [join(repoRoot, 'packages', 'order-watchdog', 'dist', 'cli.js'), 'replay', '--reason', 'dead_lettered', '--stage', 'production-requested', '--limit', '100', '--url', wd], {
-      env: { ...process.env, WATCHDOG_OPERATOR_TOKEN: OPERATOR_TOKEN },
-    });
-    const replayedByCli = new Set(cli.stdout.split('\n').filter((l) => l.split('\t')[1] === 'replayed').map((l) => l.split('\t')[0]));
-    assert.deepEqual(ids.slice(5).filter((id) => !replayedByCli.has(id)), [], `every other order replayed by the CLI:\n${cli.stdout}`);
+    const replayedByCli = await cliReplay('dead_lettered', 'production-requested');
+    assert.deepEqual(ids.slice(5).filter((id) => !replayedByCli.has(id)), [], 'every other order replayed by the CLI');
     const all = new Set(ids);
     await expectCompletedLate(all, 'the replayed orders to complete, late, their alerts resolved', 120_000, true);
     for (const id of ids) {
@@ -381,15 +392,29 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
     const again = await replayOne(first!);
     assert.equal(again.status, 409);
     assert.match(again.body.outcomes[0]!.detail, /not an open order/);
-    const audit = await requestJson<{ replays: { orderId: string; outcome: string; actor: string }[] }>(`${wd}/api/replays?limit=200`);
-    assert.equal(audit.status, 200);
-    const audited = audit.body.replays.filter((r) => all.has(r.orderId) && r.outcome === 'replayed');
-    assert.equal(audited.length, ids.length, 'one audit record per replay');
+    const audited = await auditedOnce(all);
     assert.deepEqual(audited.filter((r) => !/\((token|page)\)$/.test(r.actor)), [], 'each replay names how its operator was let in');
     assert.ok(audited.some((r) => r.orderId === first && /\(page\)$/.test(r.actor)), 'the replay from the page');
     await eventually('the replayed orders\' MES spans in their first trace', async () => {
       for (const id of [ids[0]!, ids[5]!, ids.at(-1)!]) await continuesFirstTrace(id);
     }, 60_000);
+  }
+
+  /** A bulk replay with the CLI (`shopfloor-watchdog replay --reason --stage`); the orders it replayed. */
+  async function cliReplay(reason: string, stage: string): Promise<Set<string>> {
+    const cli = await run(process.execPath, [join(repoRoot, 'packages', 'order-watchdog', 'dist', 'cli.js'), 'replay', '--reason', reason, '--stage', stage, '--limit', '100', '--url', wd], {
+      env: { ...process.env, WATCHDOG_OPERATOR_TOKEN: OPERATOR_TOKEN },
+    }).catch((err: { stdout?: string; stderr?: string; message: string }) => assert.fail(`the CLI failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`));
+    return new Set(cli.stdout.split('\n').filter((l) => l.split('\t')[1] === 'replayed').map((l) => l.split('\t')[0]!));
+  }
+
+  /** The audit holds exactly one `replayed` record per order of `ids`; returns them. */
+  async function auditedOnce(ids: Set<string>): Promise<{ orderId: string; outcome: string; actor: string }[]> {
+    const audit = await requestJson<{ replays: { orderId: string; outcome: string; actor: string }[] }>(`${wd}/api/replays?limit=200`);
+    assert.equal(audit.status, 200);
+    const audited = audit.body.replays.filter((r) => ids.has(r.orderId) && r.outcome === 'replayed');
+    assert.equal(audited.length, ids.size, 'one audit record per replay');
+    return audited;
   }
 
   /** An operator signs in on the order's page with the token and replays it with its button. */
@@ -472,6 +497,8 @@ describe('order watchdog: the canary', { concurrency: false }, () => {
         WATCHDOG_ALERT_RESEND_MS: '5000',
         WATCHDOG_CANARY_INTERVAL_MS: String(CANARY_MS),
         WATCHDOG_START_LOOKBACK_MS: '0',
+        // Unset, as a user may leave it: the stuck-consumer scenario below.
+        WATCHDOG_RABBITMQ_METRICS_URL: '',
       },
     });
     wd = stack.endpoints.orderWatchdog;
@@ -556,5 +583,27 @@ describe('order watchdog: the canary', { concurrency: false }, () => {
       const n = (await prometheus.query('ALERTS{alertname="OrderCanaryNotCompleting"}')).length;
       if (n) throw new Error(`${n} OrderCanaryNotCompleting series`);
     }, 120_000);
+  });
+
+  it('a consumer holding messages unacknowledged, no RabbitMQ metrics URL: backlog or undetermined with the reason, never vanished', async () => {
+    // MES takes each message and sits on it (unacknowledged) past the job deadline; without the
+    // metrics endpoint the watchdog cannot count unacknowledged messages.
+    await stack.restartService('mes-api', { MES_FAULT_DELAY_MS: '30000' });
+    try {
+      const ids = new Set<string>();
+      for (let i = 0; i < 3; i++) ids.add((await placeOrder(stack.endpoints.shopApi)).orderId);
+      const flagged = await eventually('the held orders flagged', async () => {
+        const { stalled } = (await requestJson<{ stalled: Stalled[] }>(`${wd}/api/stalled`)).body;
+        const mine = stalled.filter((s) => ids.has(s.orderId) && s.flag);
+        if (mine.length < ids.size) throw new Error(`${mine.length} of ${ids.size} flagged: ${JSON.stringify(mine.slice(0, 1))}`);
+        return mine;
+      }, 90_000);
+      for (const { orderId, flag } of flagged) {
+        assert.ok(['backlog', 'undetermined'].includes(flag!.reason), `order ${orderId}: ${JSON.stringify(flag)}`);
+        if (flag!.reason === 'undetermined') assert.match(flag!.detail, /could not check: unacknowledged messages in mes\.production-requested \(no RabbitMQ metrics URL configured/);
+      }
+    } finally {
+      await stack.restartService('mes-api');
+    }
   });
 });
