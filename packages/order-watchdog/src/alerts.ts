@@ -23,6 +23,8 @@ export interface Links {
   trace: (orderId: string, traceId?: string) => string;
   /** Link to the watchdog's page for the order. */
   page: (orderId: string) => string;
+  /** Link to the flow's dashboard from 5 minutes before `from` to 5 minutes after `to` (epoch ms); '' without one. */
+  dashboard: (from: number, to: number) => string;
 }
 
 /**
@@ -30,8 +32,9 @@ export interface Links {
  * its id is known (`traceparent` stored with the order), else to a Jaeger search by the order-id
  * tag. Links are shown to people: the credentials a Jaeger URL may carry are never in them.
  */
-export function makeLinks(journey: Journey, config: { jaegerUiUrl?: string; publicUrl: string }): Links {
+export function makeLinks(journey: Journey, config: { jaegerUiUrl?: string; grafanaDashboardUrl?: string; publicUrl: string }): Links {
   const ui = config.jaegerUiUrl ? splitCredentials(config.jaegerUiUrl).url : undefined;
+  const dashboard = config.grafanaDashboardUrl ? new URL(splitCredentials(config.grafanaDashboardUrl).url) : undefined;
   const firstService = journey.stages.find((s) => s.span)?.span?.service ?? '';
   return {
     trace: (orderId, traceId) => {
@@ -40,6 +43,13 @@ export function makeLinks(journey: Journey, config: { jaegerUiUrl?: string; publ
       return `${ui}/search?${new URLSearchParams({ service: firstService, tags: JSON.stringify({ [journey.trace.order_id_tag]: orderId }), lookback: '2d' })}`;
     },
     page: (orderId) => `${config.publicUrl}/orders?id=${encodeURIComponent(orderId)}`,
+    dashboard: (from, to) => {
+      if (!dashboard) return '';
+      const url = new URL(dashboard);
+      url.searchParams.set('from', String(Math.floor(from - 5 * 60_000)));
+      url.searchParams.set('to', String(Math.ceil(to + 5 * 60_000)));
+      return url.toString();
+    },
   };
 }
 

@@ -16,6 +16,8 @@ export interface WatchdogConfig {
   rabbitmqMetricsUrl?: string;
   jaegerUrl?: string;
   jaegerUiUrl?: string;
+  /** A dashboard of the flow (Grafana's `/d/<uid>`): the order page links to it around the order's time. */
+  grafanaDashboardUrl?: string;
   /** VictoriaLogs (LogsQL), for the log lines on an order's page; may carry `user:password@` (never logged or shown). */
   victoriaLogsUrl?: string;
   alertmanagerUrl?: string;
@@ -95,6 +97,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): WatchdogConfig
     rabbitmqMetricsUrl: opt(env, 'WATCHDOG_RABBITMQ_METRICS_URL'),
     jaegerUrl,
     jaegerUiUrl: opt(env, 'WATCHDOG_JAEGER_UI_URL') ?? jaegerUrl,
+    grafanaDashboardUrl: opt(env, 'WATCHDOG_GRAFANA_DASHBOARD_URL'),
     victoriaLogsUrl: httpUrl(env, 'WATCHDOG_VICTORIALOGS_URL'),
     alertmanagerUrl: opt(env, 'WATCHDOG_ALERTMANAGER_URL'),
     alertResendMs: num(env, 'WATCHDOG_ALERT_RESEND_MS', 60_000, 100),

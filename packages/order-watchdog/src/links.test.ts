@@ -33,6 +33,15 @@ describe('trace links', () => {
     assert.equal(makeLinks(j, { publicUrl: 'http://wd' }).trace('o1', TRACE), '', 'no Jaeger, no link');
   });
 
+  it("the flow's dashboard around the order's time, 5 minutes either side, its variables kept; none configured, no link", () => {
+    const links = makeLinks(j, { grafanaDashboardUrl: 'http://admin:pw@grafana.example:3000/d/flow-red?var-service=all', publicUrl: 'http://wd' });
+    const url = new URL(links.dashboard(1_000_000_000, 1_000_060_000));
+    assert.equal(`${url.origin}${url.pathname}`, 'http://grafana.example:3000/d/flow-red');
+    assert.deepEqual([url.searchParams.get('var-service'), url.searchParams.get('from'), url.searchParams.get('to')], ['all', '999700000', '1000360000']);
+    assert.doesNotMatch(url.toString(), /pw|admin@/);
+    assert.equal(makeLinks(j, { publicUrl: 'http://wd' }).dashboard(0, 1), '');
+  });
+
   it('the alert of an order with a stored traceparent links its trace; the order keeps it from its first record', () => {
     const state = emptyState('test', 0);
     addNewOrders(state, [{ orderId: 'o1', at: 10, traceId: TRACE }, { orderId: 'o2', at: 11 }], 'a');

@@ -33,6 +33,8 @@ export interface OrderView {
   traceUrl: string;
   /** Its trace id, when the first stage's record holds its trace context (the page fetches that trace). */
   traceId?: string;
+  /** The flow's dashboard around the order's time ('' or absent: none configured). */
+  dashboardUrl?: string;
 }
 
 export function viewOfOpen(journey: Journey, order: OpenOrder, traceUrl: string): OrderView {
@@ -209,7 +211,7 @@ waiting for <strong>${escapeHtml(journey.stages.find((s) => s.id === view.flag!.
   const body = `<h2>Order <code id="order-id">${escapeHtml(view.orderId)}</code>${view.canary ? ' <span class="muted">(canary)</span>' : ''}</h2>
 <p>Status: <strong id="status" class="${statusClass}">${escapeHtml(view.status)}</strong>
 ${view.completedAt !== undefined && view.acceptedAt !== undefined ? ` in ${escapeHtml(formatDuration(view.completedAt - view.acceptedAt))}` : ''}
-· <a id="trace-link" href="${escapeHtml(view.traceUrl)}">its trace in Jaeger</a></p>
+· <a id="trace-link" href="${escapeHtml(view.traceUrl)}">its trace in Jaeger</a>${view.dashboardUrl ? ` · <a id="dashboard-link" href="${escapeHtml(view.dashboardUrl)}">the flow's dashboard at that time</a>` : ''}</p>
 ${flag}
 ${replayHtml}
 <table id="stages"><thead><tr><th></th><th>Stage</th><th>Reached</th><th>After acceptance</th></tr></thead><tbody>

@@ -12,18 +12,18 @@ import { addNewOrders } from './tracker';
 const journey = testJourney();
 const DB_URL = 'postgres://watchdog:s3cret@db.internal:5432/shop';
 
-function view(): WatchdogView {
+function view(grafanaDashboardUrl?: string): WatchdogView {
   const state = emptyState(journey.name, 0);
   addNewOrders(state, [{ orderId: 'o1', at: 10 }], 'a');
-  return { journey, state, health: { failures: 0, alertPostFailures: 0 }, links: makeLinks(journey, { publicUrl: 'http://wd' }), config: { checkIntervalMs: 1000 } };
+  return { journey, state, health: { failures: 0, alertPostFailures: 0 }, links: makeLinks(journey, { publicUrl: 'http://wd', grafanaDashboardUrl }), config: { checkIntervalMs: 1000 } };
 }
 
 /** The watchdog's server on 127.0.0.1, port 0, with `lookup` as its stage records. */
-function serve(lookup: RecordLookup) {
+function serve(lookup: RecordLookup, grafanaDashboardUrl?: string) {
   let server: Server;
   let port = 0;
   before(async () => {
-    server = createWatchdogServer(view(), lookup);
+    server = createWatchdogServer(view(grafanaDashboardUrl), lookup);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
@@ -68,6 +68,15 @@ describe('an order not followed, while its database is down', () => {
 
   it('a followed order is still shown (it needs no look-up)', async () => {
     assert.equal((await get('/api/orders/o1')).status, 200);
+  });
+});
+
+describe("the order page's links", () => {
+  const withDashboard = serve(async () => ({ reached: {} }), 'http://grafana.example/d/flow-red');
+  it("links the flow's dashboard from 5 minutes before the order's acceptance", async () => {
+    const page = await withDashboard('/orders?id=o1');
+    assert.equal(page.status, 200);
+    assert.match(page.body, /id="dashboard-link" href="http:\/\/grafana\.example\/d\/flow-red\?from=-299990&amp;to=\d+"/);
   });
 });
 

@@ -111,6 +111,7 @@ export function createWatchdogServer(watchdog: WatchdogView, lookup: RecordLooku
       if (id.length > 200) return send(res, 400, 'text/plain', 'order id too long\n');
       const v = await view(id);
       if (v === 'unavailable') return send(res, 503, 'text/html; charset=utf-8', unavailablePage(id), { 'retry-after': RETRY_AFTER_S });
+      if (v.acceptedAt !== undefined) v.dashboardUrl = watchdog.links.dashboard(v.acceptedAt, v.completedAt ?? Date.now());
       // Its trace and log lines: at most ~3 s, a down backend is a note on the page (order-evidence.ts).
       const [evidence, ctx] = await Promise.all([orderEvidence(v, watchdog), replayContext(req, id)]);
       return send(res, v.status === 'not found' ? 404 : 200, 'text/html; charset=utf-8', renderOrderPage(journey, v, evidence, ctx ? renderOrderReplay(journey, v, ctx) : ''));

@@ -6,7 +6,7 @@ import { activeAlerts, addNewOrders, applyStageRows, flagOrder, newlyOverdue, or
 import { testJourney } from './test-journey';
 
 const j = testJourney();
-const links: Links = { trace: (id) => `http://jaeger/search?id=${id}`, page: (id) => `http://wd/orders?id=${id}` };
+const links: Links = { trace: (id) => `http://jaeger/search?id=${id}`, page: (id) => `http://wd/orders?id=${id}`, dashboard: () => '' };
 const opts = { resolvedResendMs: 60_000, forgetAfterMs: 3_600_000 };
 
 describe('incremental cursor', () => {
