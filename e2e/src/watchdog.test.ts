@@ -304,6 +304,28 @@ describe('order watchdog: stalled orders found with stage and reason', { concurr
     await normalTraffic(5);
   });
 
+  it('CRM acknowledging messages without storing them: vanished after "published"; a replay has the shop send them again from its records', async () => {
+    await normalTraffic(5);
+    const LOST = 5;
+    await stack.restartService('crm-api', { CRM_FAULT_DROP_BEFORE_STORE: String(LOST) });
+    const lost = new Set<string>();
+    try {
+      for (let i = 0; i < LOST; i++) lost.add((await placeOrder(stack.endpoints.shopApi)).orderId);
+      await expectFlagged(lost, 'published', 'vanished', /contract in CRM not reached, and its message is in no queue, dead letter or error span/);
+    } finally {
+      await stack.restartService('crm-api');
+    }
+    const res = await requestJson<{ outcomes: ReplayOutcome[] }>(`${wd}/api/replay`, { method: 'POST', headers: operator, body: { reason: 'vanished', stage: 'published', limit: 100 } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.outcomes.filter((o) => o.outcome === 'replayed').map((o) => o.orderId).sort(), [...lost].sort(), JSON.stringify(res.body));
+    assert.match(res.body.outcomes[0]!.detail, /shop-api's record of "published to RabbitMQ" marked unsent/);
+    await expectCompletedLate(lost, 'the orders the shop sent again to complete, late, their alerts resolved', 120_000, true);
+    for (const id of lost) assert.equal((await requestJson(`${stack.endpoints.mesApi}/jobs/${id}`)).status, 200, `order ${id} has its job in MES`);
+    await auditedOnce(lost);
+    await eventually('a replayed order\'s MES span in its first trace', () => continuesFirstTrace([...lost][0]!), 60_000);
+    await normalTraffic(5);
+  });
+
   it('CRM storing contracts without requesting production: not_published after the contract; CRM\'s republisher sends them, in their first trace', async () => {
     await normalTraffic(5);
     // Each contract stored, its message then acknowledged unpublished (as when the requeued copy

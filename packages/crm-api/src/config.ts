@@ -20,6 +20,8 @@ export function loadCrmConfig(source: Record<string, string | undefined> = proce
        * message without requesting production (a lost publish); the republisher repairs them.
        */
       CRM_FAULT_DROP_AFTER_STORE: env.int({ min: 0, max: 100_000, default: 0 }),
+      /** Test hook, off by default: acknowledge the next N messages without storing anything (a lost message). */
+      CRM_FAULT_DROP_BEFORE_STORE: env.int({ min: 0, max: 100_000, default: 0 }),
     },
   });
 }

@@ -7,7 +7,7 @@ import {
   type StreakLogger,
   WORK_QUEUES,
 } from '@shopfloor/service-kit';
-import { DropAfterStoreFault } from './fault';
+import { NextMessagesFault } from './fault';
 import type { ProductionRequester } from './publisher';
 import type { ContractRepository } from './repository';
 import { orderCreatedSchema } from './schema';
@@ -16,8 +16,10 @@ export interface OrderCreatedDeps {
   contracts: Pick<ContractRepository, 'createForOrder'>;
   requester: Pick<ProductionRequester, 'request'>;
   logger: StreakLogger;
-  /** Test hook CRM_FAULT_DROP_AFTER_STORE (off: `new DropAfterStoreFault(0)`). */
-  dropAfterStore: DropAfterStoreFault;
+  /** Test hook CRM_FAULT_DROP_AFTER_STORE (off: `new NextMessagesFault(0)`). */
+  dropAfterStore: NextMessagesFault;
+  /** Test hook CRM_FAULT_DROP_BEFORE_STORE (off when absent). */
+  dropBeforeStore?: NextMessagesFault;
 }
 
 /**
@@ -30,6 +32,11 @@ export interface OrderCreatedDeps {
 export function orderCreatedHandler(deps: OrderCreatedDeps): (order: OrderCreated) => Promise<void> {
   return async (order) => {
     setSpanAttributes({ 'order.id': order.orderId });
+    if (deps.dropBeforeStore?.next()) {
+      // Resolving acknowledges the message: the order is gone from CRM's view.
+      deps.logger.warn({ orderId: order.orderId, remaining: deps.dropBeforeStore.remaining }, 'fault injection: message acknowledged without storing its contract');
+      return;
+    }
     // The consume span's context: the republisher continues this trace if the publish below is lost.
     const { contract, created } = await deps.contracts.createForOrder(order, activeTraceparent());
     setSpanAttributes({ 'contract.id': contract.contractId });
@@ -51,13 +58,13 @@ export async function startOrderCreatedConsumer(
   base: ServiceBase,
   contracts: ContractRepository,
   requester: ProductionRequester,
-  dropAfterStore = new DropAfterStoreFault(0),
+  faults: Pick<OrderCreatedDeps, 'dropAfterStore' | 'dropBeforeStore'> = { dropAfterStore: new NextMessagesFault(0) },
 ) {
   const consumer = await startConsumer(base.broker, base.logger, {
     queue: WORK_QUEUES.crmOrderCreated.name,
     schema: orderCreatedSchema,
     retry: base.retry,
-    handler: orderCreatedHandler({ contracts, requester, logger: base.logger, dropAfterStore }),
+    handler: orderCreatedHandler({ contracts, requester, logger: base.logger, ...faults }),
   });
   base.lifecycle.defer('order.created consumer', () => consumer.stop());
   return consumer;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DropAfterStoreFault, shouldInjectFault } from './fault';
+import { NextMessagesFault, shouldInjectFault } from './fault';
 
 describe('shouldInjectFault', () => {
   it('never fires at rate 0 and always at rate 1', () => {
@@ -18,15 +18,15 @@ describe('shouldInjectFault', () => {
   });
 });
 
-describe('DropAfterStoreFault (CRM_FAULT_DROP_AFTER_STORE)', () => {
+describe('NextMessagesFault (CRM_FAULT_DROP_AFTER_STORE)', () => {
   it('off: drops nothing', () => {
-    const fault = new DropAfterStoreFault(0);
+    const fault = new NextMessagesFault(0);
     for (let i = 0; i < 5; i++) assert.equal(fault.next(), false);
     assert.equal(fault.remaining, 0);
   });
 
   it('drops exactly the next n messages, then lets every message through', () => {
-    const fault = new DropAfterStoreFault(3);
+    const fault = new NextMessagesFault(3);
     assert.equal(fault.remaining, 3);
     assert.deepEqual(Array.from({ length: 6 }, () => fault.next()), [true, true, true, false, false, false]);
     assert.equal(fault.remaining, 0);

@@ -23,13 +23,17 @@ export function faultInjection(rate: number, random: () => number = Math.random)
 }
 
 /**
- * Test hook CRM_FAULT_DROP_AFTER_STORE=<n>: for the next n messages the consumer stores the
- * contract, then acknowledges the message without publishing `production.requested` — what a
- * failed publish whose requeued message was then purged amounts to. The contract stays without
- * `production_requested_at`: the order watchdog reports it `not_published`, and the republisher
- * requests production once the contract is older than CRM_REPUBLISH_MIN_AGE_MS.
+ * A test hook acting on the next n messages of the consumer:
+ * - CRM_FAULT_DROP_AFTER_STORE=<n>: it stores the contract, then acknowledges the message without
+ *   publishing `production.requested` — what a failed publish whose requeued message was then
+ *   purged amounts to. The contract stays without `production_requested_at`: the order watchdog
+ *   reports it `not_published`, and the republisher requests production once the contract is
+ *   older than CRM_REPUBLISH_MIN_AGE_MS.
+ * - CRM_FAULT_DROP_BEFORE_STORE=<n>: it acknowledges the message without storing anything — a
+ *   consumer that lost the message (a crash between ack and store, a purge): the order watchdog
+ *   reports it `vanished` after "published", and only a replay brings it back.
  */
-export class DropAfterStoreFault {
+export class NextMessagesFault {
   private dropped = 0;
 
   constructor(private readonly count: number) {}

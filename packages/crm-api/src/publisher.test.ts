@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { orderCreatedHandler } from './consumer';
-import { DropAfterStoreFault } from './fault';
+import { NextMessagesFault } from './fault';
 import { ProductionRequester, productionRepublisher } from './publisher';
 import type { Contract } from './repository';
 
@@ -113,7 +113,7 @@ describe('production republisher (service-kit Republisher over crm.contracts)', 
 describe('orderCreatedHandler', () => {
   it('stores the contract, then requests production', async () => {
     const s = setup();
-    const handle = orderCreatedHandler({ contracts: s.contracts, requester: s.requester, logger: s.logger, dropAfterStore: new DropAfterStoreFault(0) });
+    const handle = orderCreatedHandler({ contracts: s.contracts, requester: s.requester, logger: s.logger, dropAfterStore: new NextMessagesFault(0) });
     await handle(ORDER);
     assert.deepEqual(s.stored, [{ orderId: ORDER.orderId, traceparent: null }], 'no active span in this test: null traceparent');
     assert.deepEqual(s.sent.map((m) => m.routingKey), ['production.requested']);
@@ -122,7 +122,7 @@ describe('orderCreatedHandler', () => {
 
   it('a failed publish fails the message (the consumer retries it); the contract stays stored', async () => {
     const s = setup({ failPublish: true });
-    const handle = orderCreatedHandler({ contracts: s.contracts, requester: s.requester, logger: s.logger, dropAfterStore: new DropAfterStoreFault(0) });
+    const handle = orderCreatedHandler({ contracts: s.contracts, requester: s.requester, logger: s.logger, dropAfterStore: new NextMessagesFault(0) });
     await assert.rejects(handle(ORDER), /not confirmed/);
     assert.equal(s.stored.length, 1);
     assert.deepEqual(s.marked, []);
@@ -130,7 +130,7 @@ describe('orderCreatedHandler', () => {
 
   it('CRM_FAULT_DROP_AFTER_STORE: stores the next n contracts and resolves (acknowledges) without publishing, loudly', async () => {
     const s = setup();
-    const handle = orderCreatedHandler({ contracts: s.contracts, requester: s.requester, logger: s.logger, dropAfterStore: new DropAfterStoreFault(2) });
+    const handle = orderCreatedHandler({ contracts: s.contracts, requester: s.requester, logger: s.logger, dropAfterStore: new NextMessagesFault(2) });
     for (const id of ['o1', 'o2', 'o3']) await handle({ ...ORDER, orderId: id });
     assert.deepEqual(s.stored.map((c) => c.orderId), ['o1', 'o2', 'o3'], 'every contract is stored');
     assert.deepEqual(s.sent.map((m) => m.orderId), ['o3'], 'only the third requests production');
@@ -139,6 +139,17 @@ describe('orderCreatedHandler', () => {
     assert.deepEqual(warnings.map((l) => [l[1], l[2].orderId, l[2].remaining]), [
       ['fault injection: contract stored, message acknowledged without requesting production', 'o1', 1],
       ['fault injection: contract stored, message acknowledged without requesting production', 'o2', 0],
+    ]);
+  });
+
+  it('CRM_FAULT_DROP_BEFORE_STORE: acknowledges the next n messages with nothing stored or sent, loudly', async () => {
+    const s = setup();
+    const handle = orderCreatedHandler({ contracts: s.contracts, requester: s.requester, logger: s.logger, dropAfterStore: new NextMessagesFault(0), dropBeforeStore: new NextMessagesFault(1) });
+    for (const id of ['o1', 'o2']) await handle({ ...ORDER, orderId: id });
+    assert.deepEqual(s.stored.map((c) => c.orderId), ['o2'], 'the first message is dropped before its contract');
+    assert.deepEqual(s.sent.map((m) => m.orderId), ['o2']);
+    assert.deepEqual(s.logs.filter((l) => l[0] === 'warn').map((l) => [l[1], l[2].orderId, l[2].remaining]), [
+      ['fault injection: message acknowledged without storing its contract', 'o1', 0],
     ]);
   });
 });

@@ -38,6 +38,7 @@ describe('loadCrmConfig', () => {
     assert.equal(config.CRM_REPUBLISH_MIN_AGE_MS, 6000);
     assert.equal(config.CRM_FAULT_ERROR_RATE, 0);
     assert.equal(config.CRM_FAULT_DROP_AFTER_STORE, 0);
+    assert.equal(config.CRM_FAULT_DROP_BEFORE_STORE, 0);
   });
 
   it('reads the republisher and drop-after-store settings, rejecting bad ones by name', () => {

@@ -1,7 +1,7 @@
 import { runMain, serveHttp, startService } from '@shopfloor/service-kit';
 import { loadCrmConfig } from './config';
 import { startOrderCreatedConsumer } from './consumer';
-import { DropAfterStoreFault } from './fault';
+import { NextMessagesFault } from './fault';
 import { ProductionRequester, productionRepublisher } from './publisher';
 import { ContractRepository, MIGRATION } from './repository';
 import { crmRoutes } from './routes';
@@ -23,6 +23,10 @@ runMain(async () => {
     );
   }
 
+  if (config.CRM_FAULT_DROP_BEFORE_STORE > 0) {
+    logger.warn({ dropBeforeStore: config.CRM_FAULT_DROP_BEFORE_STORE }, 'fault injection on: the next messages are acknowledged without storing their contracts');
+  }
+
   const republisher = productionRepublisher(requester, contracts, broker, logger, {
     intervalMs: config.CRM_REPUBLISH_INTERVAL_MS,
     minAgeMs: config.CRM_REPUBLISH_MIN_AGE_MS,
@@ -30,7 +34,10 @@ runMain(async () => {
   republisher.start();
   lifecycle.defer('republisher', () => republisher.stop());
 
-  await startOrderCreatedConsumer(base, contracts, requester, new DropAfterStoreFault(config.CRM_FAULT_DROP_AFTER_STORE));
+  await startOrderCreatedConsumer(base, contracts, requester, {
+    dropAfterStore: new NextMessagesFault(config.CRM_FAULT_DROP_AFTER_STORE),
+    dropBeforeStore: new NextMessagesFault(config.CRM_FAULT_DROP_BEFORE_STORE),
+  });
 
   await serveHttp(base, config.PORT, (app) => {
     app.use(crmRoutes({ contracts, faultErrorRate: config.CRM_FAULT_ERROR_RATE }));
