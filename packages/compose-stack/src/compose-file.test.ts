@@ -27,6 +27,7 @@ type Dep = { condition?: string };
 interface Service {
   image?: string;
   build?: string | { context: string; dockerfile?: string };
+  pull_policy?: string;
   command?: string[] | string;
   environment?: Record<string, string | number | boolean> | string[];
   volumes?: (string | { type?: string; source?: string; target: string })[];
@@ -119,6 +120,14 @@ test('every image is pinned: a tag that is neither latest nor a bare major versi
   }
 });
 
+test('no image of ours is looked for in a registry: what is built here has pull_policy build, what uses an image built by another service never pulls', () => {
+  const built = new Set(services.filter(([, s]) => s.build).map(([, s]) => s.image).filter(Boolean));
+  for (const [name, s] of services) {
+    if (s.build) assert.equal(s.pull_policy, 'build', `${name} is built here`);
+    else if (s.image && built.has(s.image)) assert.equal(s.pull_policy, 'never', `${name} uses ${s.image}, built by another service`);
+  }
+});
+
 test('every long-running service has a health check, a restart policy and a memory limit; one-shot services restart on failure', () => {
   for (const [name, s] of services) {
     const memory = s.mem_limit ?? s.deploy?.resources?.limits?.memory;
@@ -132,13 +141,18 @@ test('every long-running service has a health check, a restart policy and a memo
   }
 });
 
-test('every depends_on waits for the dependency to be healthy (or, for a one-shot, to have succeeded)', () => {
+/** Our applications: their health depends on a good start of their own (a database role, a first check). */
+const APPLICATIONS = new Set(['shop-api', 'crm-api', 'mes-api', 'order-watchdog']);
+/** The UIs' front doors: they must come up whatever an application does. */
+const UIS = new Set(['jaeger-ui', 'grafana']);
+
+test('every depends_on waits for the dependency to be healthy (or, for a one-shot, to have succeeded); a UI waits for no application to be healthy', () => {
   for (const [name, s] of services) {
     if (!s.depends_on) continue;
     assert.ok(!Array.isArray(s.depends_on), `${name}: depends_on as a list starts it before its dependencies are ready`);
     for (const [dep, d] of Object.entries(s.depends_on)) {
       assert.ok(compose.services[dep], `${name} depends on an unknown service ${dep}`);
-      const expected = oneShots.has(dep) ? 'service_completed_successfully' : 'service_healthy';
+      const expected = oneShots.has(dep) ? 'service_completed_successfully' : UIS.has(name) && APPLICATIONS.has(dep) ? 'service_started' : 'service_healthy';
       if (expected === 'service_healthy') assert.ok(compose.services[dep]!.healthcheck?.test, `${dep} has no health check to wait for`);
       assert.equal(d.condition, expected, `${name} -> ${dep}`);
     }
