@@ -1,7 +1,7 @@
 import { boundedText, describeFailure, HttpStatusError, type FetchFn } from './bounded-fetch';
 import type { AuthedUrl } from './http-auth';
 import type { Journey } from './journey';
-import { isErrorSpan, journeyServices } from './traces';
+import { isErrorSpan, journeyServices, tagSearchPath } from './traces';
 
 /**
  * The span attribute a consumer sets when it dead-letters a message: the bounded reason class
@@ -15,10 +15,6 @@ export const DEAD_LETTER_REASON_TAG = 'shopfloor.dead_letter.reason';
 export const MAX_SPANS = 300;
 /** Most bytes read of Jaeger's answer (a few hundred spans are well under 1 MiB). */
 const MAX_TRACE_BYTES = 8 * 1024 * 1024;
-/** Most traces one tag search returns per service (an order normally has one). */
-const SEARCH_LIMIT = 20;
-/** The search starts this long before the order's acceptance: its request's span began before the record was written. */
-const SINCE_MARGIN_MS = 3_600_000;
 /** Names and attribute values are cut to this many characters. */
 const MAX_TEXT = 200;
 
@@ -203,11 +199,7 @@ export async function loadTraceSection(
     }
     const tag = journey.trace.order_id_tag;
     const now = req.now ?? Date.now();
-    const searches = journeyServices(journey).map((service) => {
-      const q = new URLSearchParams({ service, tags: JSON.stringify({ [tag]: order.orderId }), limit: String(SEARCH_LIMIT), end: String(now * 1000) });
-      if (order.since !== undefined) q.set('start', String(Math.floor((order.since - SINCE_MARGIN_MS) * 1000)));
-      return read(`/api/traces?${q}`);
-    });
+    const searches = journeyServices(journey).map((service) => read(tagSearchPath(journey, service, order.orderId, order.since, now)));
     const settled = await Promise.allSettled(searches);
     const found = settled.flatMap((s) => (s.status === 'fulfilled' ? s.value : []));
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

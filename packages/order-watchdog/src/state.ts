@@ -1,6 +1,16 @@
 import type { ClosedOrder, OpenOrder } from './order';
 import type { AlertRecord } from './alerts';
 
+/** A completed order whose trace is still to be checked (telemetry loss). */
+export interface PendingTelemetry {
+  orderId: string;
+  completedAt: number;
+  attempts: number;
+  /** Its trace id (the stored trace context) and acceptance, when known: the look-up fetches that trace, or searches from then. */
+  traceId?: string;
+  acceptedAt?: number;
+}
+
 /** Everything the watchdog must keep across a restart (saved after every check, state-store.ts). */
 export interface WatchdogState {
   version: 1;
@@ -13,7 +23,7 @@ export interface WatchdogState {
   /** Resolved alerts still re-sent to Alertmanager for a while, as Prometheus does. */
   resolved: AlertRecord[];
   /** Completed orders whose trace is checked once the grace period has passed. */
-  telemetryPending: { orderId: string; completedAt: number; attempts: number }[];
+  telemetryPending: PendingTelemetry[];
   /** When the last canary order completed (epoch ms). */
   canaryLastCompletedAt?: number;
   counters: Counters;

@@ -1,6 +1,7 @@
 import { isUnknown, type ErrorSpan, type Unknown } from './explain';
 import type { Journey, SpanMatcher } from './journey';
 import { authHeaders, splitCredentials, type AuthedUrl } from './http-auth';
+import type { PendingTelemetry } from './state';
 
 /** A span of a Jaeger trace, flattened. */
 export interface TraceSpan {
@@ -65,34 +66,66 @@ export function journeyServices(journey: Journey): string[] {
   return [...new Set(journey.stages.flatMap((s) => (s.span ? [s.span.service] : [])))];
 }
 
-/** Jaeger's query API: an order's traces by its order-id tag. */
+/** Most traces one tag search returns per service (an order normally has one). */
+const SEARCH_LIMIT = 20;
+/** A tag search starts this long before the order's acceptance: its request's span began before the record was written. */
+const SINCE_MARGIN_MS = 3_600_000;
+
+/**
+ * Jaeger's search for an order's traces in one service by the journey's order-id tag, from an hour
+ * before `since` (its acceptance) to `now`. Jaeger's API ignores `lookback`: without `start` it
+ * searches its default window of days, much slower on a busy store.
+ */
+export function tagSearchPath(journey: Journey, service: string, orderId: string, since: number | undefined, now: number): string {
+  const q = new URLSearchParams({ service, tags: JSON.stringify({ [journey.trace.order_id_tag]: orderId }), limit: String(SEARCH_LIMIT), end: String(now * 1000) });
+  if (since !== undefined) q.set('start', String(Math.floor((since - SINCE_MARGIN_MS) * 1000)));
+  return `/api/traces?${q}`;
+}
+
+/** What a look-up knows of an order: its id, and when known its trace id and acceptance. */
+export interface OrderRef {
+  orderId: string;
+  traceId?: string;
+  acceptedAt?: number;
+}
+
+/** Jaeger's query API: an order's traces, by its trace id when known, else (or when that trace lacks a stage) by its order-id tag. */
 export class TraceFinder {
   private readonly target?: AuthedUrl;
 
   /** `baseUrl` may carry `user:password@` (Jaeger behind a basic-auth proxy): sent as a header, never logged. */
-  constructor(private readonly journey: Journey, baseUrl: string | undefined, private readonly lookback = '2h') {
+  constructor(
+    private readonly journey: Journey,
+    baseUrl: string | undefined,
+    private readonly fetchFn: typeof fetch = fetch,
+    private readonly timeoutMs = 5000,
+  ) {
     if (baseUrl) this.target = splitCredentials(baseUrl);
   }
 
-  private async search(service: string, orderId: string): Promise<JaegerTrace[]> {
-    const q = new URLSearchParams({ service, tags: JSON.stringify({ [this.journey.trace.order_id_tag]: orderId }), lookback: this.lookback, limit: '20' });
-    const res = await fetch(`${this.target!.url}/api/traces?${q}`, { headers: authHeaders(this.target!), signal: AbortSignal.timeout(5000) });
+  private async get(path: string): Promise<JaegerTrace[]> {
+    const res = await this.fetchFn(`${this.target!.url}${path}`, { headers: authHeaders(this.target!), signal: AbortSignal.timeout(this.timeoutMs) });
+    if (res.status === 404) return []; // a trace id Jaeger does not have (yet)
     if (!res.ok) throw new Error(`Jaeger answered ${res.status}`);
     const body = (await res.json()) as { data: JaegerTrace[] | null };
     return body.data ?? [];
   }
 
   /**
-   * The spans of every trace tagged with the order id. Searches the services in journey order and
-   * stops once every stage's span is found (usually after the first: one trace per order).
+   * The spans of the order's traces. Its own trace first (one cheap read by id); then the services
+   * in journey order, searched by the order-id tag, until every stage's span is found.
    */
-  async spans(orderId: string): Promise<TraceSpan[] | Unknown> {
+  async spans(order: OrderRef): Promise<TraceSpan[] | Unknown> {
     if (!this.target) return { unknown: 'no Jaeger URL configured (WATCHDOG_JAEGER_URL)' };
     try {
       const byTrace = new Map<string, JaegerTrace>();
+      const add = (traces: JaegerTrace[]) => traces.forEach((t) => byTrace.set(t.traceID, t));
+      const whole = () => missingStages(this.journey, flattenTraces([...byTrace.values()])).length === 0;
+      if (order.traceId) add(await this.get(`/api/traces/${order.traceId}`));
+      const now = Date.now();
       for (const service of journeyServices(this.journey)) {
-        for (const t of await this.search(service, orderId)) byTrace.set(t.traceID, t);
-        if (missingStages(this.journey, flattenTraces([...byTrace.values()])).length === 0) break;
+        if (whole()) break;
+        add(await this.get(tagSearchPath(this.journey, service, order.orderId, order.acceptedAt, now)));
       }
       return flattenTraces([...byTrace.values()]);
     } catch (err) {
@@ -101,7 +134,7 @@ export class TraceFinder {
   }
 }
 
-export type SpanLookup = (orderId: string) => Promise<TraceSpan[] | Unknown>;
+export type SpanLookup = (order: OrderRef) => Promise<TraceSpan[] | Unknown>;
 
 /**
  * One check's Jaeger look-ups, bounded. After the first failure (Jaeger down, or slower than the
@@ -130,19 +163,13 @@ export class CheckLookups {
     return !this.failure && this.started !== undefined && this.clock() - this.started >= this.budgetMs;
   }
 
-  async spans(orderId: string): Promise<TraceSpan[] | Unknown> {
+  async spans(order: OrderRef): Promise<TraceSpan[] | Unknown> {
     if (this.failure) return this.failure;
     this.started ??= this.clock();
-    const spans = await this.lookup(orderId);
+    const spans = await this.lookup(order);
     if (isUnknown(spans)) this.failure = spans;
     return spans;
   }
-}
-
-export interface PendingTelemetry {
-  orderId: string;
-  completedAt: number;
-  attempts: number;
 }
 
 export interface TelemetryOutcome {
@@ -163,7 +190,7 @@ export async function telemetryPass(journey: Journey, due: PendingTelemetry[], l
   for (const p of due) {
     if (lookups.spent) break;
     const asked = !lookups.failed;
-    const spans = await lookups.spans(p.orderId);
+    const spans = await lookups.spans(p);
     if (!isUnknown(spans)) {
       out.checked.set(p.orderId, missingStages(journey, spans));
       continue;

@@ -103,7 +103,7 @@ export function settle(journey: Journey, state: WatchdogState, now: number, link
           state.counters.canaryCompleted++;
           state.canaryLastCompletedAt = Math.max(state.canaryLastCompletedAt ?? 0, completedAt);
         }
-        state.telemetryPending.push({ orderId: order.orderId, completedAt, attempts: 0 });
+        state.telemetryPending.push({ orderId: order.orderId, completedAt, attempts: 0, acceptedAt: order.acceptedAt, ...(order.traceId ? { traceId: order.traceId } : {}) });
         events.completed.push(closed);
       } else {
         state.counters.forgotten++;

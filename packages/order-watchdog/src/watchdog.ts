@@ -176,7 +176,7 @@ export class Watchdog {
     for (const c of events.completed) if (c.late) this.log('info', 'late order completed', { orderId: c.orderId, tookMs: c.completedAt - c.acceptedAt, wasFlagged: c.flag?.reason });
     if (events.resolved.length) this.alertsDirty = true;
 
-    const lookups = new CheckLookups((orderId) => this.traces.spans(orderId), Math.max(LOOKUP_MIN_BUDGET_MS, this.config.checkIntervalMs));
+    const lookups = new CheckLookups((order) => this.traces.spans(order), Math.max(LOOKUP_MIN_BUDGET_MS, this.config.checkIntervalMs));
     const overdue = newlyOverdue(journey, state, now);
     if (overdue.length) {
       const obs = await this.observe(overdue);
@@ -217,7 +217,7 @@ export class Watchdog {
   }
 
   private async errorSpan(order: OpenOrder, lookups: CheckLookups): Promise<ErrorSpan | null | Unknown> {
-    const spans = await lookups.spans(order.orderId);
+    const spans = await lookups.spans(order);
     return isUnknown(spans) ? spans : firstErrorSpan(spans);
   }
 
