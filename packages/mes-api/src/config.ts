@@ -17,6 +17,7 @@ export function loadMesConfig(source: Record<string, string | undefined> = proce
   return loadConfig({
     defaultPort: 8083,
     env: source,
+    secrets: ['MES_PARTNER_KEYS'],
     extra: {
       /** `partnerId:key,partnerId2:key2`; empty → the partner API answers 401 to everyone. */
       MES_PARTNER_KEYS: partnerKeys,

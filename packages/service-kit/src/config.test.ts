@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parse as parsePgUrl } from 'pg-connection-string';
 import { ConfigError, env, loadConfig, redactUrl } from './config';
 
 const DB = 'postgres://shop:secret@127.0.0.1:5432/shop';
@@ -83,5 +87,60 @@ describe('redactUrl', () => {
     assert.equal(redactUrl('amqp://guest:guest@127.0.0.1:5672'), 'amqp://guest:***@127.0.0.1:5672');
     assert.equal(redactUrl('postgres://u@h/db'), 'postgres://u@h/db');
     assert.equal(redactUrl('not a url'), '[unparseable URL]');
+  });
+});
+
+describe('loadConfig: secrets from files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'service-kit-secrets-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const secretFile = (name: string, content: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, `${content}\n`);
+    return path;
+  };
+  // The characters a generated password holds (openssl rand -base64), and the URL's own delimiters.
+  const password = 'a/b+c=@d: e%f';
+
+  it("puts DATABASE_PASSWORD_FILE's password into DATABASE_URL so that pg reads it back", () => {
+    const config = loadConfig({
+      defaultPort: 8081,
+      env: { DATABASE_URL: 'postgres://shop@db:5432/shop', DATABASE_PASSWORD_FILE: secretFile('db', password) },
+    });
+    const parsed = parsePgUrl(config.DATABASE_URL);
+    assert.equal(parsed.password, password);
+    assert.equal(parsed.user, 'shop');
+    assert.equal(parsed.host, 'db');
+    assert.equal(parsed.database, 'shop');
+  });
+
+  it("puts AMQP_PASSWORD_FILE's password into AMQP_URL", () => {
+    const config = loadConfig({
+      defaultPort: 8081,
+      env: { DATABASE_URL: DB, AMQP_URL: 'amqp://shopfloor@mq:5672', AMQP_PASSWORD_FILE: secretFile('amqp', password) },
+    });
+    const url = new URL(config.AMQP_URL);
+    assert.equal(decodeURIComponent(url.password), password);
+    assert.equal(url.host, 'mq:5672');
+  });
+
+  it("reads a service's own secret from <NAME>_FILE", () => {
+    const config = loadConfig({
+      defaultPort: 8081,
+      env: { DATABASE_URL: DB, S3_SECRET_ACCESS_KEY_FILE: secretFile('s3', password) },
+      extra: { S3_SECRET_ACCESS_KEY: env.string('dev') },
+      secrets: ['S3_SECRET_ACCESS_KEY'],
+    });
+    assert.equal(config.S3_SECRET_ACCESS_KEY, password);
+  });
+
+  it('refuses a password with no URL to go into, or a file that cannot be read, as a ConfigError without the secret', () => {
+    assert.throws(
+      () => loadConfig({ defaultPort: 8081, env: { DATABASE_URL: DB, AMQP_PASSWORD: 'amqp-secret' } }),
+      (err: unknown) => err instanceof ConfigError && /AMQP_PASSWORD is set but AMQP_URL is not/.test(err.message) && !err.message.includes('amqp-secret'),
+    );
+    assert.throws(
+      () => loadConfig({ defaultPort: 8081, env: { DATABASE_URL: 'postgres://shop@db/shop', DATABASE_PASSWORD_FILE: join(dir, 'missing') } }),
+      (err: unknown) => err instanceof ConfigError && /DATABASE_PASSWORD_FILE: cannot read .*missing \(ENOENT\)/.test(err.message),
+    );
   });
 });

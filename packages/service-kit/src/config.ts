@@ -1,3 +1,4 @@
+import { readSecretEnv, SecretEnvError } from '@shopfloor/secret-env';
 import { z } from 'zod';
 import { formatPath } from './errors';
 
@@ -98,9 +99,20 @@ export interface LoadConfigOptions<E extends z.ZodRawShape> {
   defaultPort: number;
   /** Per-service variables, built with `env.*` or any zod schema accepting `string | undefined`. */
   extra?: E;
+  /** Which of `extra`'s variables are secrets, also read from the file `<NAME>_FILE` names. */
+  secrets?: readonly (keyof E & string)[];
   /** Defaults to process.env. */
   env?: Record<string, string | undefined>;
 }
+
+/**
+ * The passwords of the connection URLs, each from its variable or the file `<NAME>_FILE` names
+ * (compose secrets): put into the URL percent-encoded, so the URL names only the user.
+ */
+const URL_PASSWORDS = [
+  { name: 'DATABASE_PASSWORD', intoUrls: ['DATABASE_URL'] },
+  { name: 'AMQP_PASSWORD', intoUrls: ['AMQP_URL'] },
+] as const;
 
 /**
  * Parses the environment. Empty values count as unset. Throws ConfigError listing
@@ -110,7 +122,13 @@ export function loadConfig<E extends z.ZodRawShape = Record<never, never>>(
   options: LoadConfigOptions<E>,
 ): BaseConfig & z.output<z.ZodObject<E>> {
   const shape = { ...baseShape(options.defaultPort), ...(options.extra ?? {}) } as z.ZodRawShape;
-  const source = options.env ?? process.env;
+  let source: Record<string, string | undefined>;
+  try {
+    source = readSecretEnv(options.env ?? process.env, [...URL_PASSWORDS, ...(options.secrets ?? []).map((name) => ({ name }))]);
+  } catch (err) {
+    if (err instanceof SecretEnvError) throw new ConfigError(`invalid configuration: ${err.message}`);
+    throw err;
+  }
   const raw: Record<string, string | undefined> = {};
   for (const key of Object.keys(shape)) {
     const value = source[key];

@@ -4,6 +4,7 @@ export function loadShopConfig(source: Record<string, string | undefined> = proc
   return loadConfig({
     defaultPort: 8081,
     env: source,
+    secrets: ['S3_SECRET_ACCESS_KEY'],
     extra: {
       CRM_URL: env.url(['http:', 'https:'], 'http://127.0.0.1:8082'),
       MES_URL: env.url(['http:', 'https:'], 'http://127.0.0.1:8083'),
