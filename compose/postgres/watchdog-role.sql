@@ -3,10 +3,14 @@
 -- replay (shop-api: orders.published_at, crm-api: crm.contracts.production_requested_at, granted
 -- by the services' own migrations). It writes its own state in its own database `watchdog`, which
 -- it owns (it creates its table there itself, at start). Idempotent.
--- Password from WATCHDOG_DB_PASSWORD in psql's environment (compose's postgres service sets it),
--- else the development default.
+-- Password from the file WATCHDOG_DB_PASSWORD_FILE names (compose's postgres service: a compose
+-- secret), else from WATCHDOG_DB_PASSWORD in psql's environment (the native stack), else the
+-- development default.
+\getenv watchdog_password_file WATCHDOG_DB_PASSWORD_FILE
 \getenv watchdog_password WATCHDOG_DB_PASSWORD
-\if :{?watchdog_password}
+\if :{?watchdog_password_file}
+  \set watchdog_password `cat :'watchdog_password_file'`
+\elif :{?watchdog_password}
 \else
   \set watchdog_password 'watchdog-dev'
 \endif

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { readSecretEnv } from '@shopfloor/secret-env';
 import { authHeaders, redactUrl, splitCredentials } from './http-auth';
 import { TOKEN_HEADER } from './operator';
 import type { ReplayOutcome } from './replay';
@@ -12,8 +13,8 @@ Puts flagged orders back on their way through the running watchdog (its page's r
                   user:password@ for a proxy's basic auth
   --reason, --stage  every order flagged with this reason at this stage (bulk)
   --limit N       most orders of a bulk replay (default 100, at most 1000)
-The operator token is read from WATCHDOG_OPERATOR_TOKEN (never from the command line: it would
-show in the process list). Exit status: 0 every order replayed, 1 some refused or failed, 2 usage.`;
+The operator token is read from WATCHDOG_OPERATOR_TOKEN, or from the file WATCHDOG_OPERATOR_TOKEN_FILE
+names (never from the command line: it would show in the process list). Exit status: 0 every order replayed, 1 some refused or failed, 2 usage.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -28,7 +29,12 @@ async function main(argv: string[]): Promise<number> {
   if (bulk ? ids.length > 0 || !values.reason || !values.stage : ids.length === 0) return (console.error(USAGE), 2);
   const limit = values.limit === undefined ? 100 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return (console.error('--limit: a whole number from 1 to 1000'), 2);
-  const token = process.env.WATCHDOG_OPERATOR_TOKEN;
+  let token: string | undefined;
+  try {
+    token = readSecretEnv(process.env, [{ name: 'WATCHDOG_OPERATOR_TOKEN' }]).WATCHDOG_OPERATOR_TOKEN;
+  } catch (err) {
+    return (console.error((err as Error).message), 2);
+  }
   if (!token) return (console.error('WATCHDOG_OPERATOR_TOKEN is not set: replay needs the operator token'), 2);
   const raw = values.url ?? process.env.WATCHDOG_URL ?? 'http://127.0.0.1:8084';
   let target;

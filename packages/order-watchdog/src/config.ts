@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { readSecretEnv } from '@shopfloor/secret-env';
 import { MIN_TOKEN_LENGTH } from './operator';
 
 /** The watchdog's settings, all from the environment (README.md lists them). */
@@ -108,4 +109,22 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): WatchdogConfig
     operatorToken: operatorToken(env),
     replayRatePerS: num(env, 'WATCHDOG_REPLAY_RATE', 50, 1),
   };
+}
+
+/**
+ * The environment with the watchdog's secrets read, each from its variable or from the file
+ * `<NAME>_FILE` names (compose secrets): WATCHDOG_DB_PASSWORD goes into every
+ * WATCHDOG_*DATABASE_URL, WATCHDOG_AMQP_PASSWORD into WATCHDOG_AMQP_URL,
+ * WATCHDOG_ALERTMANAGER_PASSWORD into WATCHDOG_ALERTMANAGER_URL (percent-encoded: those URLs then
+ * name only the user); WATCHDOG_OPERATOR_TOKEN. Throws naming the variables, never a value.
+ */
+export function readSecrets(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const databaseUrls = Object.keys(env).filter((name) => /^WATCHDOG_\w*DATABASE_URL$/.test(name) && env[name]);
+  return readSecretEnv(env, [
+    // The state's URL is required: with none set, a password has nowhere to go (an error).
+    { name: 'WATCHDOG_DB_PASSWORD', intoUrls: databaseUrls.length > 0 ? databaseUrls : ['WATCHDOG_STATE_DATABASE_URL'] },
+    { name: 'WATCHDOG_AMQP_PASSWORD', intoUrls: ['WATCHDOG_AMQP_URL'] },
+    { name: 'WATCHDOG_ALERTMANAGER_PASSWORD', intoUrls: ['WATCHDOG_ALERTMANAGER_URL'] },
+    { name: 'WATCHDOG_OPERATOR_TOKEN' },
+  ]);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readConfig } from './config';
+import { readConfig, readSecrets } from './config';
 import { redactUrl } from './http-auth';
 import { loadJourney } from './journey';
 import { recordLookup } from './lookup';
@@ -15,7 +15,8 @@ import { Watchdog, type Log } from './watchdog';
 /** `order-watchdog`: checks the journey of WATCHDOG_JOURNEY, serves the page and /metrics. */
 async function main(): Promise<void> {
   const log: Log = (level, msg, fields = {}) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
-  const config = readConfig();
+  const env = readSecrets();
+  const config = readConfig(env);
   const journey = loadJourney(config.journeyPath);
   if (process.env.WATCHDOG_STATE_FILE) log('warn', 'WATCHDOG_STATE_FILE is no longer read: the state is kept in WATCHDOG_STATE_DATABASE_URL');
   const stateDatabase = redactUrl(config.stateDatabaseUrl);
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     const hint = (err as { code?: string }).code === '3D000' ? ' (compose/postgres/watchdog-role.sql creates it)' : '';
     throw new Error(`loading the state from ${stateDatabase}: ${(err as Error).message}${hint}`);
   });
-  const watchdog = new Watchdog(journey, config, log, store, state);
+  const watchdog = new Watchdog(journey, config, log, store, state, env);
   const readRecords = recordLookup(journey, (stage, orderId) => watchdog.lookupStage(stage, orderId));
   // The page says only "unavailable" (503); why goes to the log (pg's messages hold no password).
   const lookup: RecordLookup = (orderId) =>
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     });
   const audit = openReplayAudit(config.stateDatabaseUrl, journey.name);
   const mover = new MessageMover(config.amqpUrl);
-  const republisher = new RecordRepublisher(journey);
+  const republisher = new RecordRepublisher(journey, env);
   const replayer = new Replayer({
     journey,
     state: () => watchdog.state,

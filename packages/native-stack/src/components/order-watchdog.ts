@@ -15,8 +15,9 @@ import { victoriaLogsUrl } from './victorialogs';
 export const WATCHDOG_DB_USER = 'watchdog';
 export const WATCHDOG_DB_PASSWORD = process.env.WATCHDOG_DB_PASSWORD || 'watchdog-dev';
 
+/** Without the password: the watchdog puts WATCHDOG_DB_PASSWORD into each of these URLs itself. */
 export function watchdogDatabaseUrl(db: string): string {
-  return `postgres://${WATCHDOG_DB_USER}:${encodeURIComponent(WATCHDOG_DB_PASSWORD)}@${LOOPBACK}:${ports.postgres}/${db}`;
+  return `postgres://${WATCHDOG_DB_USER}@${LOOPBACK}:${ports.postgres}/${db}`;
 }
 
 /** The watchdog's own database, where it keeps its state (created by watchdog-role.sql). */
@@ -40,6 +41,7 @@ export function orderWatchdog(extraEnv: Record<string, string> = {}): ComponentS
       WATCHDOG_HOST: LOOPBACK,
       WATCHDOG_PORT: String(ports.orderWatchdog),
       WATCHDOG_PUBLIC_URL: orderWatchdogUrl,
+      WATCHDOG_DB_PASSWORD,
       WATCHDOG_STATE_DATABASE_URL: watchdogDatabaseUrl(WATCHDOG_STATE_DB),
       WATCHDOG_SHOP_DATABASE_URL: watchdogDatabaseUrl('shop'),
       WATCHDOG_CRM_DATABASE_URL: watchdogDatabaseUrl('crm'),
