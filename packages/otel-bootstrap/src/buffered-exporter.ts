@@ -16,6 +16,7 @@ import { createRequire } from 'module';
 import { gzip, gzipSync } from 'zlib';
 import type { ExportResult } from '@opentelemetry/core';
 import type { OTLPExporterNodeConfigBase } from '@opentelemetry/otlp-exporter-base/node-http';
+import { authHeaders } from './otlp';
 import { OtlpBuffer, type EncodedRequest, type OtlpBufferStats } from './otlp-buffer';
 import { OtlpHttpSender, type Sender, type SendOutcome } from './otlp-sender';
 import type { BufferedSignal } from './otlp-signals';
@@ -393,7 +394,7 @@ export function createBufferedOtlpExporter<T>(
     serializeRequest(items: T[]): Uint8Array | undefined;
   };
   // The same call the OTLP exporters make: OTEL_EXPORTER_OTLP_{,<SIGNAL>_}HEADERS, the certificate files, keep-alive.
-  const config: OTLPExporterNodeConfigBase = { url: otlp.endpoint };
+  const config: OTLPExporterNodeConfigBase = { url: otlp.endpoint, headers: authHeaders(otlp, logger) };
   const http = nodeHttp.convertLegacyHttpOptions(config, signal.signal.toUpperCase(), `v1/${signal.signal}`, {
     'Content-Type': json ? 'application/json' : 'application/x-protobuf',
   });

@@ -287,7 +287,8 @@ function parseOtlp(env: Env, signal: Signal, w: Warnings): OtlpConfig {
     w.add(name, raw, problem, `"${fallback}"`);
     return fallback;
   });
-  return { endpoint: parseEndpoint(env, signal, w), protocol, timeoutMillis, compression };
+  const bearerTokenFile = read(env, 'SHOPFLOOR_OTLP_BEARER_TOKEN_FILE');
+  return { endpoint: parseEndpoint(env, signal, w), protocol, timeoutMillis, compression, ...(bearerTokenFile ? { bearerTokenFile } : {}) };
 }
 
 /** SHOPFLOOR_TRACES_EXCLUDED_PATHS: comma list of URL paths never traced, or `none`. */

@@ -249,7 +249,7 @@ export function startMetrics(
   if (config.push) {
     readers.push(
       new sdk.PeriodicExportingMetricReader({
-        exporter: createOtlpExporter<PushMetricExporter>(config.otlp, METRIC_EXPORTERS),
+        exporter: createOtlpExporter<PushMetricExporter>(config.otlp, METRIC_EXPORTERS, logger),
         exportIntervalMillis: config.exportIntervalMillis,
         exportTimeoutMillis: Math.min(config.otlp.timeoutMillis, config.exportIntervalMillis),
       }),

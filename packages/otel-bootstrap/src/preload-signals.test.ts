@@ -7,6 +7,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import * as path from 'path';
 import { freePort, get, launch, preloadLines, startCapture, waitFor, type Capture, type Service } from './test-fixtures/harness';
 
@@ -35,6 +37,51 @@ describe('the default OTLP wire format', () => {
       contentEncoding: 'gzip',
       authorization: 'Bearer t0ken',
     });
+  });
+});
+
+describe('SHOPFLOOR_OTLP_BEARER_TOKEN_FILE', () => {
+  it('sends the token the file holds as the bearer token, over one given in OTEL_EXPORTER_OTLP_HEADERS', async t => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'otlp-token-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const tokenFile = path.join(dir, 'otlp_token');
+    writeFileSync(tokenFile, 'fr0m-the+file/=\n');
+    const capture = await startCapture();
+    t.after(() => capture.close());
+    const svc = await launch({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: capture.url,
+        OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer%20from-the-env',
+        SHOPFLOOR_OTLP_BEARER_TOKEN_FILE: tokenFile,
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()),
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+      },
+    });
+    t.after(() => svc.kill());
+    await get(`http://127.0.0.1:${svc.port}/x`);
+    const sent = await waitFor('a POST to /v1/traces', () => capture.requests.find(r => r.path === '/v1/traces'), 5000, () => svc.stderr());
+    assert.equal(sent.authorization, 'Bearer fr0m-the+file/=');
+  });
+
+  it('a file that cannot be read: one warning naming it, the app serves and its spans go out without the token', async t => {
+    const capture = await startCapture();
+    t.after(() => capture.close());
+    const svc = await launch({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: capture.url,
+        SHOPFLOOR_OTLP_BEARER_TOKEN_FILE: '/nonexistent/otlp_token',
+        OTEL_LOGS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()),
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+      },
+    });
+    t.after(() => svc.kill());
+    assert.equal((await get(`http://127.0.0.1:${svc.port}/x`)).status, 200);
+    const sent = await waitFor('a POST to /v1/traces', () => capture.requests.find(r => r.path === '/v1/traces'), 5000, () => svc.stderr());
+    assert.equal(sent.authorization, undefined);
+    const warnings = preloadLines(svc.stderr()).filter(l => l.includes('SHOPFLOOR_OTLP_BEARER_TOKEN_FILE'));
+    assert.equal(warnings.length, 1, `one warning expected, got: ${JSON.stringify(warnings)}`);
+    assert.match(warnings[0]!, /cannot read \/nonexistent\/otlp_token \(ENOENT\)/);
   });
 });
 

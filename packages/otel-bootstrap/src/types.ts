@@ -36,6 +36,12 @@ export interface OtlpConfig {
   /** Per-export timeout, retries included. */
   timeoutMillis: number;
   compression: 'none' | 'gzip';
+  /**
+   * SHOPFLOOR_OTLP_BEARER_TOKEN_FILE: a file holding a bearer token sent as
+   * `Authorization: Bearer <token>` (a compose secret instead of the token in
+   * OTEL_EXPORTER_OTLP_HEADERS, where the container's environment shows it).
+   */
+  bearerTokenFile?: string;
 }
 
 /** Batch span processor settings (OTEL_BSP_*). */
