@@ -53,12 +53,12 @@ STANDINS=(
   "prometheus shopfloor-standin/prometheus:v3.13.2"
   "alertmanager shopfloor-standin/alertmanager:0.25-bookworm"
   "node-exporter shopfloor-standin/node-exporter:1.5-bookworm"
-  "postgres-exporter shopfloor-standin/postgres-exporter:0.11-bookworm"
+  "postgres-exporter shopfloor-standin/postgres-exporter:$POSTGRES_EXPORTER_VERSION"
   "otelcol shopfloor-standin/otelcol:0.161.0"
   "victorialogs shopfloor-standin/victorialogs:v1.52.1"
 )
 # The ones with Go-built binaries among their inputs (inputs_of below).
-GO_BUILT=(caddy minio jaeger prometheus otelcol victorialogs)
+GO_BUILT=(caddy minio jaeger prometheus postgres-exporter otelcol victorialogs)
 
 tag_of() {
   local entry
@@ -159,6 +159,7 @@ if wants minio; then
 fi
 wants jaeger && jaeger_bin="$(ensure_go_binary "$setup_dir/build-jaeger.sh" "the Jaeger build")"
 wants prometheus && prometheus_dir="$(ensure_go_binary "$here/build-prometheus.sh" "the Prometheus build")"
+wants postgres-exporter && postgres_exporter_bin="$(ensure_go_binary "$here/build-postgres-exporter.sh" "the postgres_exporter build")"
 if wants otelcol; then
   collector_bin="$(ensure_go_binary "$setup_dir/build-collector.sh" "the Collector build")"
   ensure_healthcheck
@@ -177,6 +178,7 @@ inputs_of() {
     minio) printf '%s %s\n' minio "$minio_bin" mc "$mc_bin" ;;
     jaeger) printf '%s %s\n' jaeger-linux "$jaeger_bin" ;;
     prometheus) printf '%s %s\n' prometheus "$prometheus_dir/prometheus" promtool "$prometheus_dir/promtool" ;;
+    postgres-exporter) printf '%s %s\n' postgres_exporter "$postgres_exporter_bin" ;;
     otelcol) printf '%s %s\n' otelcol-shopfloor "$collector_bin" healthcheck "$healthcheck_bin" ;;
     victorialogs) printf '%s %s\n' victoria-logs-prod "$victorialogs_bin" ;;
     *) ;;

@@ -48,6 +48,8 @@ const PINS: Pin[] = [
   { file: STANDINS, pattern: /shopfloor-standin\/caddy:([^"]+)"/g, key: 'CADDY_VERSION', format: bare },
   { file: STANDINS, pattern: /shopfloor-standin\/otelcol:([^"]+)"/g, key: 'OTELCOL_BUILDER_VERSION', format: bare },
   { file: STANDINS, pattern: /shopfloor-standin\/victorialogs:([^"]+)"/g, key: 'VICTORIALOGS_VERSION' },
+  { file: STANDINS, pattern: /shopfloor-standin\/postgres-exporter:([^"]+)"/g, key: 'POSTGRES_EXPORTER_VERSION' },
+  { file: COMPOSE, pattern: /image: quay\.io\/prometheuscommunity\/postgres-exporter:(\S+)/g, key: 'POSTGRES_EXPORTER_VERSION' },
   { file: 'README.md', pattern: /setup installs Node\.js (\d+(?:\.\d+)+)/g, key: 'NODE_VERSION' },
   { file: 'README.md', pattern: /shopfloor\/node-(\d+(?:\.\d+)+)`/g, key: 'NODE_VERSION' },
   { file: 'README.md', pattern: /Go ≥ (\d+(?:\.\d+)+)/g, key: 'GO_MIN_VERSION' },
