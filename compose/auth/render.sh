@@ -11,8 +11,11 @@
 #                                              (Prometheus' own scrapes and alerting, health checks)
 #   prometheus-client.yml, alertmanager-client.yml  http client config (promtool/amtool health checks)
 #   jaeger-basic-auth.caddy                    Caddyfile snippet imported by the Jaeger UI proxy
+#   prometheus-upstream-auth.caddy             Caddyfile snippet: the proxy's login to Prometheus
+#                                              for Jaeger's Monitor tab (compose/jaeger/Caddyfile)
 #
-# Environment: PROMETHEUS_PASSWORD, ALERTMANAGER_PASSWORD, JAEGER_UI_PASSWORD (required);
+# Environment: PROMETHEUS_PASSWORD, ALERTMANAGER_PASSWORD, JAEGER_UI_PASSWORD (required), each
+# also as <NAME>_FILE, the path of a file holding it (compose passes its secrets so);
 # AUTH_DIR (default /auth). Files are 0400, owned by uid 65534 (nobody: the Prometheus and
 # Alertmanager images' user) when run as root.
 set -eu
@@ -20,6 +23,20 @@ set -eu
 AUTH_DIR="${AUTH_DIR:-/auth}"
 AUTH_MOUNT=/etc/shopfloor-auth
 USER_NAME=shopfloor
+
+# secret NAME: $NAME, or the content of the file $NAME_FILE names (its trailing newlines dropped).
+secret() {
+  eval "file=\${${1}_FILE:-}"
+  if [ -n "$file" ]; then
+    if [ ! -r "$file" ]; then echo "render.sh: ${1}_FILE: cannot read $file" >&2; return 1; fi
+    cat "$file"
+  else
+    eval "printf '%s' \"\${${1}:-}\""
+  fi
+}
+PROMETHEUS_PASSWORD="$(secret PROMETHEUS_PASSWORD)"
+ALERTMANAGER_PASSWORD="$(secret ALERTMANAGER_PASSWORD)"
+JAEGER_UI_PASSWORD="$(secret JAEGER_UI_PASSWORD)"
 : "${PROMETHEUS_PASSWORD:?is required (compose/.env)}"
 : "${ALERTMANAGER_PASSWORD:?is required (compose/.env)}"
 : "${JAEGER_UI_PASSWORD:?is required (compose/.env)}"
@@ -48,6 +65,8 @@ for svc in prometheus alertmanager; do
   printf 'basic_auth:\n  username: %s\n  password_file: %s/%s.password\n' "$USER_NAME" "$AUTH_MOUNT" "$svc" > "$tmp/$svc-client.yml"
 done
 printf 'basic_auth {\n\t%s %s\n}\n' "$USER_NAME" "$(hash "$JAEGER_UI_PASSWORD")" > "$tmp/jaeger-basic-auth.caddy"
+# base64 has no quote or space: safe inside the Caddyfile's double quotes.
+printf 'header_up Authorization "Basic %s"\n' "$(printf '%s:%s' "$USER_NAME" "$PROMETHEUS_PASSWORD" | base64 | tr -d '\n')" > "$tmp/prometheus-upstream-auth.caddy"
 
 chmod 0400 "$tmp"/*
 if [ "$(id -u)" = 0 ]; then chown 65534:65534 "$tmp"/*; fi

@@ -4,7 +4,8 @@
 // with its users replaced by RABBITMQ_USER / RABBITMQ_PASSWORD from compose/.env, so the compose
 // broker has no guest/guest. The native stack imports definitions.json itself (guest, loopback).
 // compose/rabbitmq/compose.conf points load_definitions at the output.
-//   RABBITMQ_USER, RABBITMQ_PASSWORD   required
+//   RABBITMQ_USER, RABBITMQ_PASSWORD   required; the password may instead be in the file
+//                                      RABBITMQ_PASSWORD_FILE names (compose passes it so)
 //   DEFINITIONS_IN   default /etc/rabbitmq-shared/definitions.json
 //   DEFINITIONS_OUT  default /auth/rabbitmq-definitions.json (0400, owned by uid 999 = rabbitmq
 //                    in the official image, when run as root)
@@ -31,9 +32,20 @@ function render(shared, user, password) {
 
 module.exports = { rabbitPasswordHash, render };
 
+/** The password from RABBITMQ_PASSWORD, or from the file RABBITMQ_PASSWORD_FILE names (trailing newlines dropped). */
+function readPassword(env) {
+  if (!env.RABBITMQ_PASSWORD_FILE) return env.RABBITMQ_PASSWORD;
+  try {
+    return fs.readFileSync(env.RABBITMQ_PASSWORD_FILE, 'utf8').replace(/(\r?\n)+$/, '');
+  } catch (err) {
+    process.stderr.write(`render-definitions: RABBITMQ_PASSWORD_FILE: cannot read ${env.RABBITMQ_PASSWORD_FILE} (${err.code})\n`);
+    process.exit(1);
+  }
+}
+
 if (require.main === module) {
   const user = process.env.RABBITMQ_USER;
-  const password = process.env.RABBITMQ_PASSWORD;
+  const password = readPassword(process.env);
   if (!user || !password) {
     process.stderr.write('render-definitions: RABBITMQ_USER and RABBITMQ_PASSWORD are required (compose/.env)\n');
     process.exit(1);

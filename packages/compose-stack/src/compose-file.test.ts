@@ -30,6 +30,7 @@ interface Service {
   pull_policy?: string;
   command?: string[] | string;
   environment?: Record<string, string | number | boolean> | string[];
+  secrets?: (string | { source: string; target?: string })[];
   volumes?: (string | { type?: string; source?: string; target: string })[];
   ports?: (string | { published?: string | number; target: number; host_ip?: string })[];
   depends_on?: string[] | Record<string, Dep>;
@@ -38,7 +39,12 @@ interface Service {
   mem_limit?: string;
   deploy?: { resources?: { limits?: { memory?: string } } };
 }
-const compose = parse(composeSource, { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = parse(composeSource, { merge: true }) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+  secrets?: Record<string, { environment?: string; file?: string }>;
+  'x-required'?: string[];
+};
 const services = Object.entries(compose.services);
 
 /** Services that run once and exit (others wait for them with service_completed_successfully). */
@@ -160,39 +166,61 @@ test('every depends_on waits for the dependency to be healthy (or, for a one-sho
 });
 
 const SECRET = /(PASSWORD|PASS|SECRET|TOKEN|_KEYS?|_KEY_ID)$/;
-test('secrets have no default: every secret-like variable is ${VAR:?message}, and no credential is written literally', () => {
-  let userinfos = 0;
-  const interpolations = [...composeText.matchAll(/\$\{([A-Z0-9_]+)(:?[-?+])?([^}]*)\}/g)];
-  const secretVars = new Set<string>();
-  for (const [whole, variable, op] of interpolations) {
-    if (!SECRET.test(variable!)) continue;
-    secretVars.add(variable!);
-    assert.equal(op, ':?', `${whole}: a secret must be required (\${${variable}:?message}), not defaulted`);
+/** Secret-like names that are user names, not secrets: interpolated into the environment as they are. */
+const USER_NAMES = new Set(['RABBITMQ_USER', 'S3_ACCESS_KEY_ID', 'GRAFANA_ADMIN_USER']);
+
+/** A service's environment as a map. */
+function environmentOf(s: Service): Record<string, string> {
+  const env = Array.isArray(s.environment)
+    ? Object.fromEntries(s.environment.map((e) => [e.split('=')[0], e.slice(e.indexOf('=') + 1)]))
+    : (s.environment ?? {});
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+}
+
+test('secrets have no default: every one is required (${VAR:?message} in x-required), and no credential is written literally', () => {
+  const required = new Map<string, string>();
+  for (const entry of compose['x-required'] ?? []) {
+    const m = /^\$\{([A-Z0-9_]+)(:?[-?+])?[^}]*\}$/.exec(entry);
+    assert.ok(m, `x-required: ${entry} is not a single \${VAR:?message}`);
+    assert.equal(m[2], ':?', `x-required: ${entry} must be \${VAR:?message}`);
+    required.set(m[1]!, entry);
   }
-  for (const expected of ['POSTGRES_PASSWORD', 'RABBITMQ_PASSWORD', 'S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID', 'OTLP_TOKEN', 'PROMETHEUS_PASSWORD', 'ALERTMANAGER_PASSWORD', 'JAEGER_UI_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'MES_PARTNER_KEYS', 'WATCHDOG_DB_PASSWORD']) {
-    assert.ok(secretVars.has(expected), `${expected} is not read from the environment`);
+  for (const expected of ['POSTGRES_PASSWORD', 'RABBITMQ_PASSWORD', 'S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID', 'OTLP_TOKEN', 'PROMETHEUS_PASSWORD', 'ALERTMANAGER_PASSWORD', 'JAEGER_UI_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'MES_PARTNER_KEYS', 'WATCHDOG_DB_PASSWORD', 'WATCHDOG_OPERATOR_TOKEN']) {
+    assert.ok(required.has(expected), `${expected} is not required (x-required)`);
   }
+  // Anywhere else, a secret-like variable is never interpolated with a default.
+  for (const [whole, variable, op] of composeText.matchAll(/\$\{([A-Z0-9_]+)(:?[-?+])?([^}]*)\}/g)) {
+    if (SECRET.test(variable!) && op !== undefined) assert.equal(op, ':?', `${whole}: a secret must be required, not defaulted`);
+  }
+  assert.doesNotMatch(composeText, /guest:guest|shopfloor-dev|dev-key|watchdog-dev/, 'a known development credential is left in the compose file');
+});
+
+test('no secret in any container environment: each comes as a compose secret, a file a *_FILE variable names, and no URL carries a password', () => {
+  const defined = compose.secrets ?? {};
+  for (const [name, def] of Object.entries(defined)) {
+    assert.ok(def.environment && !def.file, `secret ${name}: from a variable of compose/.env (environment:), not a file in the repository`);
+    assert.ok(new RegExp(`\\$\\{${def.environment}:\\?`).test((compose['x-required'] ?? []).join(' ')), `secret ${name}: ${def.environment} is not required`);
+  }
+  let files = 0;
   for (const [name, s] of services) {
-    const env = Array.isArray(s.environment)
-      ? Object.fromEntries(s.environment.map((e) => [e.split('=')[0], e.slice(e.indexOf('=') + 1)]))
-      : (s.environment ?? {});
-    for (const [key, raw] of Object.entries(env)) {
-      const value = String(raw);
-      if (SECRET.test(key) || /(PASSWORD|SECRET)/.test(key)) {
-        assert.match(value, /^\$\{[A-Z0-9_]+:\?[^}]*\}$/, `${name}: ${key} must come from the environment only`);
+    const mounted = new Set((s.secrets ?? []).map((x) => (typeof x === 'string' ? x : x.target ?? x.source)));
+    for (const x of s.secrets ?? []) assert.ok(defined[typeof x === 'string' ? x : x.source], `${name}: secret ${JSON.stringify(x)} is not defined`);
+    for (const [key, value] of Object.entries(environmentOf(s))) {
+      for (const [, variable] of value.matchAll(/\$\{([A-Z0-9_]+)/g)) {
+        assert.ok(!SECRET.test(variable!) || USER_NAMES.has(variable!), `${name}: ${key} puts the secret ${variable} into the environment`);
       }
-      // user:password@ in a URL: the password part must be a required variable. (The messages of
-      // ${VAR:?message} hold spaces and slashes: drop them before looking for user:password@.)
-      const bare = value.replace(/\$\{([A-Z0-9_]+)(:?[-?+])[^}]*\}/g, '$${$1$2}');
-      for (const [, userinfo] of bare.matchAll(/:\/\/([^/@\s]*)@/g)) {
-        const password = userinfo!.slice(userinfo!.indexOf(':', userinfo!.startsWith('${') ? userinfo!.indexOf('}') : 0) + 1);
-        assert.match(password, /^\$\{[A-Z0-9_]+:\?[^}]*\}$/, `${name}: ${key} has a literal password in ${value}`);
-        userinfos++;
+      if (/_FILE$/.test(key) && value.startsWith('/run/secrets/')) {
+        assert.ok(mounted.has(value.slice('/run/secrets/'.length)), `${name}: ${key} names ${value}, a secret the service does not mount`);
+        files++;
+      } else {
+        assert.ok(!SECRET.test(key) || USER_NAMES.has(key), `${name}: ${key} holds a secret in the environment`);
+      }
+      for (const [, userinfo] of value.matchAll(/:\/\/([^/@\s]*)@/g)) {
+        assert.ok(!userinfo!.includes(':'), `${name}: ${key} carries a password in its URL: ${value}`);
       }
     }
   }
-  assert.ok(userinfos >= 8, `only ${userinfos} URLs with user:password@ checked`);
-  assert.doesNotMatch(composeText, /guest:guest|shopfloor-dev|dev-key|watchdog-dev/, 'a known development credential is left in the compose file');
+  assert.ok(files >= 25, `only ${files} secret files named`);
 });
 
 test('compose/.env.example documents every required variable; compose/.env is git-ignored', async () => {
@@ -240,7 +268,7 @@ test('node_exporter reads the host read-only, without the host PID namespace or 
   assert.equal((ne as Record<string, unknown>).network_mode, undefined);
 });
 
-test('the services share one image and pick the service with command; they send the OTLP token', () => {
+test('the services share one image and pick the service with command; they send the OTLP token from its secret', () => {
   const apis = ['shop-api', 'crm-api', 'mes-api'];
   const images = new Set(apis.map((n) => compose.services[n]!.image));
   assert.equal(images.size, 1, `one image for ${apis.join(', ')}`);
@@ -249,7 +277,9 @@ test('the services share one image and pick the service with command; they send 
     const s = compose.services[n]!;
     assert.deepEqual(s.command, [`packages/${n}/dist/server.js`]);
     const env = s.environment as Record<string, string>;
-    assert.equal(env.OTEL_EXPORTER_OTLP_HEADERS, 'Authorization=Bearer%20${OTLP_TOKEN:?set OTLP_TOKEN in compose/.env (see .env.example)}');
+    assert.equal(env.SHOPFLOOR_OTLP_BEARER_TOKEN_FILE, '/run/secrets/otlp_token');
+    assert.ok(s.secrets?.includes('otlp_token'), `${n} does not mount the secret otlp_token`);
+    assert.equal(env.OTEL_EXPORTER_OTLP_HEADERS, undefined, 'the token is not in the environment');
   }
 });
 
@@ -273,12 +303,22 @@ async function renderAuth(env: Record<string, string>): Promise<{ dir: string; o
 }
 
 test('render.sh: Prometheus and Alertmanager web configs pass promtool check web-config; every file Prometheus reads is rendered', async () => {
-  const { dir, out } = await renderAuth({ PROMETHEUS_PASSWORD: 'test', ALERTMANAGER_PASSWORD: 'test', JAEGER_UI_PASSWORD: 'test' });
+  // The passwords as compose gives them: files named by *_FILE (compose secrets), any character.
+  const secrets = mkdtempSync(join(tmpdir(), 'shopfloor-secrets-'));
+  const prometheusPassword = 'a/b+c=@d: e"f';
+  writeFileSync(join(secrets, 'prometheus_password'), prometheusPassword);
+  writeFileSync(join(secrets, 'alertmanager_password'), 'test\n');
+  const { dir, out } = await renderAuth({
+    PROMETHEUS_PASSWORD_FILE: join(secrets, 'prometheus_password'),
+    ALERTMANAGER_PASSWORD_FILE: join(secrets, 'alertmanager_password'),
+    JAEGER_UI_PASSWORD: 'test',
+  });
+  rmSync(secrets, { recursive: true, force: true });
   try {
     const files = readdirSync(out).sort();
     assert.deepEqual(files, [
       'alertmanager-client.yml', 'alertmanager-web.yml', 'alertmanager.password',
-      'jaeger-basic-auth.caddy', 'prometheus-client.yml', 'prometheus-web.yml', 'prometheus.password',
+      'jaeger-basic-auth.caddy', 'prometheus-client.yml', 'prometheus-upstream-auth.caddy', 'prometheus-web.yml', 'prometheus.password',
     ]);
     try {
       await run('/usr/bin/promtool', ['check', 'web-config', join(out, 'prometheus-web.yml'), join(out, 'alertmanager-web.yml')]);
@@ -287,8 +327,13 @@ test('render.sh: Prometheus and Alertmanager web configs pass promtool check web
       if (e.code === 'ENOENT') assert.fail('/usr/bin/promtool is missing: run `npm run setup` (Debian package prometheus)');
       assert.fail(`promtool check web-config failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
     }
-    assert.equal(readFileSync(join(out, 'prometheus.password'), 'utf8'), 'test');
+    assert.equal(readFileSync(join(out, 'prometheus.password'), 'utf8'), prometheusPassword);
+    assert.equal(readFileSync(join(out, 'alertmanager.password'), 'utf8'), 'test', "the file's trailing newline is not the password's");
     assert.equal(parse(readFileSync(join(out, 'prometheus-web.yml'), 'utf8')).basic_auth_users.shopfloor, TEST_HASH);
+    // The proxy's login to Prometheus for Jaeger's Monitor tab: the header the proxy adds.
+    const upstream = /^header_up Authorization "Basic ([A-Za-z0-9+/=]+)"\n$/.exec(readFileSync(join(out, 'prometheus-upstream-auth.caddy'), 'utf8'));
+    assert.ok(upstream, 'prometheus-upstream-auth.caddy is not one header_up line');
+    assert.equal(Buffer.from(upstream[1]!, 'base64').toString(), `shopfloor:${prometheusPassword}`);
     assert.match(readFileSync(join(out, 'jaeger-basic-auth.caddy'), 'utf8'), /^basic_auth \{\n\tshopfloor \$2b\$12\$\S+\n\}\n$/);
     // Every password file and username Prometheus uses (compose/prometheus/prometheus.yml) is rendered.
     const prom = parse(readFileSync(configPaths.prometheus, 'utf8'));
@@ -308,8 +353,9 @@ test('render.sh: Prometheus and Alertmanager web configs pass promtool check web
   }
 });
 
-test('render.sh refuses to run without the passwords', async () => {
+test('render.sh refuses to run without the passwords, or with a password file it cannot read', async () => {
   await assert.rejects(renderAuth({ PROMETHEUS_PASSWORD: 'x', ALERTMANAGER_PASSWORD: 'x' }), /JAEGER_UI_PASSWORD/);
+  await assert.rejects(renderAuth({ PROMETHEUS_PASSWORD: 'x', ALERTMANAGER_PASSWORD: 'x', JAEGER_UI_PASSWORD_FILE: '/nonexistent/secret' }), /JAEGER_UI_PASSWORD_FILE: cannot read \/nonexistent\/secret/);
 });
 
 // ---- RabbitMQ: the shared definitions with the user from .env ------------------------------
@@ -347,13 +393,14 @@ function collectorBinary(): string {
 
 const overlayArgs = ['validate', '--config', configPaths.collector, '--config', join(repoRoot, 'otel-collector', 'config-auth.yaml')];
 
-test('the Collector validates config.yaml + config-auth.yaml with OTLP_TOKEN set, and refuses without it', async () => {
+test('the Collector validates config.yaml + config-auth.yaml with OTLP_TOKEN_FILE set, and refuses without it', async () => {
   const bin = collectorBinary();
-  await run(bin, overlayArgs, { env: { ...process.env, OTLP_TOKEN: 'a-test-token' } }).catch((e: { stderr?: string }) =>
+  await run(bin, overlayArgs, { env: { ...process.env, OTLP_TOKEN_FILE: '/run/secrets/otlp_token' } }).catch((e: { stderr?: string }) =>
     assert.fail(`validate with the overlay failed:\n${e.stderr}`),
   );
+  assert.equal(environmentOf(compose.services['otel-collector']!).OTLP_TOKEN_FILE, '/run/secrets/otlp_token');
   const env = { ...process.env };
-  delete env.OTLP_TOKEN;
+  delete env.OTLP_TOKEN_FILE;
   await assert.rejects(run(bin, overlayArgs, { env }), /bearer token/);
   // config.yaml alone (the native stack) still validates.
   await run(bin, ['validate', '--config', configPaths.collector]);
@@ -380,11 +427,14 @@ test('the order watchdog: its own image, the read-only role, the RabbitMQ user f
   const env = wd.environment as Record<string, string>;
   for (const db of ['SHOP', 'CRM', 'MES']) {
     const url = env[`WATCHDOG_${db}_DATABASE_URL`]!;
-    assert.match(url, /^postgres:\/\/watchdog:\$\{WATCHDOG_DB_PASSWORD:\?[^}]*\}@postgres:5432\/(shop|crm|mes)$/, `${db}: the read-only role, not the superuser: ${url}`);
+    assert.match(url, /^postgres:\/\/watchdog@postgres:5432\/(shop|crm|mes)$/, `${db}: the read-only role, not the superuser: ${url}`);
   }
-  assert.match(env.WATCHDOG_AMQP_URL!, /^amqp:\/\/\$\{RABBITMQ_USER:\?[^}]*\}:\$\{RABBITMQ_PASSWORD:\?[^}]*\}@rabbitmq:5672$/);
-  assert.match(env.WATCHDOG_ALERTMANAGER_URL!, /^http:\/\/shopfloor:\$\{ALERTMANAGER_PASSWORD:\?[^}]*\}@alertmanager:9093$/);
-  assert.match(env.WATCHDOG_STATE_DATABASE_URL!, /^postgres:\/\/watchdog:\$\{WATCHDOG_DB_PASSWORD:\?[^}]*\}@postgres:5432\/watchdog$/, 'its state in its own database, as the watchdog role');
+  assert.equal(env.WATCHDOG_DB_PASSWORD_FILE, '/run/secrets/watchdog_db_password');
+  assert.equal(env.WATCHDOG_AMQP_URL, 'amqp://${RABBITMQ_USER}@rabbitmq:5672');
+  assert.equal(env.WATCHDOG_AMQP_PASSWORD_FILE, '/run/secrets/rabbitmq_password');
+  assert.equal(env.WATCHDOG_ALERTMANAGER_URL, 'http://shopfloor@alertmanager:9093');
+  assert.equal(env.WATCHDOG_ALERTMANAGER_PASSWORD_FILE, '/run/secrets/alertmanager_password');
+  assert.equal(env.WATCHDOG_STATE_DATABASE_URL, 'postgres://watchdog@postgres:5432/watchdog', 'its state in its own database, as the watchdog role');
   assert.deepEqual(wd.volumes ?? [], [], 'no state volume: the state is in PostgreSQL, it survives a re-created container');
   assert.ok(Number(env.WATCHDOG_CANARY_INTERVAL_MS) > 0, 'the canary is on');
   for (const dep of ['postgres', 'rabbitmq', 'shop-api', 'crm-api', 'mes-api', 'alertmanager']) {
@@ -401,15 +451,15 @@ test('the order watchdog: its own image, the read-only role, the RabbitMQ user f
   assert.match(dockerfile, /^CMD \["node", "packages\/order-watchdog\/dist\/main\.js"\]$/m);
 });
 
-test('PostgreSQL creates the watchdog role with the password from .env: watchdog-role.sql mounted where init.sql includes it', () => {
+test('PostgreSQL creates the watchdog role with the password from its secret: watchdog-role.sql mounted where init.sql includes it', () => {
   const pg = compose.services.postgres!;
   const env = pg.environment as Record<string, string>;
-  assert.match(env.WATCHDOG_DB_PASSWORD!, /^\$\{WATCHDOG_DB_PASSWORD:\?[^}]*\}$/);
+  assert.equal(env.WATCHDOG_DB_PASSWORD_FILE, '/run/secrets/watchdog_db_password');
   const init = readFileSync(join(composeDir, 'postgres', 'init.sql'), 'utf8');
   const included = /^\\ir\s+(\S+)$/m.exec(init)?.[1];
   assert.equal(included, 'watchdog-role.sql');
   const mounts = (pg.volumes ?? []) as string[];
   const initTarget = mounts.find((v) => v.startsWith('./postgres/init.sql:'))!.split(':')[1]!;
   assert.ok(mounts.includes(`./postgres/watchdog-role.sql:${join(dirname(initTarget), included!)}:ro`), `watchdog-role.sql is not mounted beside init.sql: ${mounts.join(', ')}`);
-  assert.match(readFileSync(join(composeDir, 'postgres', 'watchdog-role.sql'), 'utf8'), /\\getenv watchdog_password WATCHDOG_DB_PASSWORD/);
+  assert.match(readFileSync(join(composeDir, 'postgres', 'watchdog-role.sql'), 'utf8'), /\\getenv watchdog_password_file WATCHDOG_DB_PASSWORD_FILE/);
 });

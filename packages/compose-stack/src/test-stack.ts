@@ -61,9 +61,51 @@ const OBSERVED_PORTS: Record<string, number[]> = {
  * stack took 61 % of the machine at 2 s, 27 % at 5 s, 17 % at 10 s; a start took 25, 33 and 57 s.
  */
 const HEALTH_INTERVAL_S = 5;
+function usersServices(): Record<string, { healthcheck?: Healthcheck; environment?: Record<string, unknown> }> {
+  return (parse(readFileSync(COMPOSE_FILES[0]!, 'utf8'), { merge: true }) as { services: ReturnType<typeof usersServices> }).services;
+}
+
 function usersHealthchecks(): (readonly [string, Healthcheck])[] {
-  const { services } = parse(readFileSync(COMPOSE_FILES[0]!, 'utf8'), { merge: true }) as { services: Record<string, { healthcheck?: Healthcheck }> };
-  return Object.entries(services).flatMap(([name, spec]) => (spec.healthcheck ? [[name, spec.healthcheck] as const] : []));
+  return Object.entries(usersServices()).flatMap(([name, spec]) => (spec.healthcheck ? [[name, spec.healthcheck] as const] : []));
+}
+
+/**
+ * A scenario's environment for a service, with the file variable of each secret it sets emptied:
+ * the users' file gives the watchdog WATCHDOG_OPERATOR_TOKEN_FILE, a scenario its own
+ * WATCHDOG_OPERATOR_TOKEN, and a secret given both ways is refused (empty counts as unset).
+ */
+export function overrideEnvironment(users: Record<string, unknown> | undefined, env: Record<string, string>): Record<string, string> {
+  const out = { ...env };
+  for (const name of Object.keys(env)) if (users && `${name}_FILE` in users && !(`${name}_FILE` in env)) out[`${name}_FILE`] = '';
+  return out;
+}
+
+/** The secret values of the running stack's compose/.env (renderEnvFile). */
+const runSecrets: string[] = [];
+
+/**
+ * What `docker inspect` shows of the stack's containers (the one-shots' too): each environment variable that
+ * holds one of this run's secrets (`<container> <VAR>`), and how many containers were looked at.
+ */
+export function secretsInContainerEnvironments(): { containers: number; found: string[] } {
+  if (runSecrets.length === 0) throw new Error('no containers stack was brought up by this process');
+  const ids = execFileSync('docker', ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  if (ids.length === 0) return { containers: 0, found: [] };
+  const inspected = JSON.parse(execFileSync('docker', ['inspect', ...ids], { encoding: 'utf8' })) as { Name: string; Config: { Env: string[] | null } }[];
+  const found = inspected.flatMap(({ Name, Config }) =>
+    (Config.Env ?? []).filter((kv) => runSecrets.some((secret) => kv.slice(kv.indexOf('=') + 1).includes(secret))).map((kv) => `${Name.replace(/^\//, '')} ${kv.slice(0, kv.indexOf('='))}`),
+  );
+  return { containers: inspected.length, found };
+}
+
+/**
+ * A secret for this run as a user would make one: random, and holding the characters that break a
+ * URL or a config file left unencoded (`/ + = @ :` and a space, as issue 21 asks). Tokens go into
+ * HTTP headers: base64 (`/ + =`), no space.
+ */
+function randomSecret(name: string): string {
+  const base64 = randomBytes(18).toString('base64');
+  return /TOKEN$/.test(name) ? `${base64}/+=` : `${base64.slice(0, 12)}/+=@: ${base64.slice(12)}`;
 }
 
 /**
@@ -72,13 +114,18 @@ function usersHealthchecks(): (readonly [string, Healthcheck])[] {
  */
 function renderEnvFile(): Record<string, string> {
   const env: Record<string, string> = {};
+  runSecrets.length = 0;
   for (const line of readFileSync(join(repoRoot, 'compose', '.env.example'), 'utf8').split('\n')) {
     const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (m) env[m[1]!] = m[2] || randomBytes(18).toString('hex');
+    if (!m) continue;
+    env[m[1]!] = m[2] || randomSecret(m[1]!);
+    if (!m[2]) runSecrets.push(env[m[1]!]!);
   }
   env.MES_PARTNER_KEYS = `${DEV_PARTNER.id}:${DEV_PARTNER.key}`;
+  runSecrets.push(env.MES_PARTNER_KEYS);
   env.SHOPFLOOR_BIND = ADDRESS;
-  writeFileSync(ENV_FILE, Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  // Single quotes: compose reads the value literally (spaces, `#`, `$`).
+  writeFileSync(ENV_FILE, Object.entries(env).map(([k, v]) => `${k}='${v}'\n`).join(''), { mode: 0o600 });
   return env;
 }
 
@@ -141,13 +188,14 @@ export async function containersTestStack(opts: StackUpOptions = {}): Promise<St
     extraEnv['order-watchdog']!.WATCHDOG_JOURNEY = '/etc/order-watchdog/journey.yaml';
   }
   const healthchecks = usersHealthchecks();
+  const users = usersServices();
   const writeRunFile = (): void => {
     const services: Record<string, Record<string, unknown>> = {};
     const svc = (name: string) => (services[name] ??= {});
     for (const [name, users] of healthchecks) svc(name).healthcheck = fasterHealthcheck(users, HEALTH_INTERVAL_S);
     for (const [name, list] of Object.entries(OBSERVED_PORTS)) svc(name).ports = list.map((p) => `${ADDRESS}:${p}:${p}`);
     for (const [name, mounts] of Object.entries(configMounts)) svc(name).volumes = mounts;
-    for (const [name, env] of Object.entries(extraEnv)) if (Object.keys(env).length) svc(name).environment = env;
+    for (const [name, env] of Object.entries(extraEnv)) if (Object.keys(env).length) svc(name).environment = overrideEnvironment(users[name]?.environment, env);
     // A receiver on a host without a bridge address is reached by this name (dockerHostAddress).
     svc('alertmanager').extra_hosts = [`${HOST_GATEWAY_NAME}:host-gateway`];
     writeFileSync(RUN_FILE, stringify({ services }));
@@ -268,7 +316,7 @@ export async function containersTestStack(opts: StackUpOptions = {}): Promise<St
     },
     otlpEnv: {
       OTEL_EXPORTER_OTLP_ENDPOINT: url(ports.collectorOtlpHttp),
-      OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer%20${secrets.OTLP_TOKEN}`,
+      OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer%20${encodeURIComponent(secrets.OTLP_TOKEN!)}`,
     },
     stopComponent: async (name) => {
       await compose(['stop', name]);
