@@ -15,15 +15,17 @@ import { stackLacks, stackUp } from './stack';
  * Nothing held only in memory (docs/persistence.md): under a steady 30 orders/s, one at a time,
  * Jaeger is killed (SIGKILL), the Collector is killed, the Collector hangs (SIGSTOP) for 60 s,
  * and the watchdog is killed. Afterwards every accepted order has its whole trace (a span of each
- * stage), the preload's buffers held the spans within their bound through the hang, nothing was
+ * stage), the preloads buffered the hang's spans and their live heap stayed bounded, nothing was
  * dropped on the way, and a full stop and start of the stack finds the same traces and the
- * watchdog's state. The services' memory through the hang is reported, not bounded here: a peak or
- * mean of RSS over a minute follows V8's garbage collection more than the telemetry (in one run,
- * +35 to +80 MiB of mean RSS against +12 MiB of least heap in use), so the memory target is the
- * bench's, which compares whole processes with and without a Collector (docs/benchmarks.md).
+ * watchdog's state. The bound is on the least V8 heap in use over each phase (what survives the
+ * collections: a span buffer or queue growing without limit raises it), not on RSS: a peak or mean
+ * of RSS over a minute follows V8's garbage collection more than the telemetry (in one run, +35 to
+ * +80 MiB of mean RSS against +14 MiB at most of least heap); RSS is reported beside it.
  */
 const RATE_PER_S = 30;
 const HANG_MS = 60_000;
+/** Issue 16's bound of the hang's memory cost (64 MiB), on the live heap (see above). */
+const LIVE_HEAP_GROWTH_MAX = 64 * 1024 * 1024;
 const PLAIN_SAMPLE_MS = 30_000;
 const SERVICES: ServiceName[] = ['shop-api', 'crm-api', 'mes-api'];
 
@@ -91,12 +93,11 @@ function seriesValues(page: string, name: string): number[] {
     .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
 }
 
-/** One service's memory at one moment: RSS, V8's heap in use (all spaces), the preload's span buffer and its bound. */
+/** One service's memory at one moment: RSS, V8's heap in use (all spaces), the preload's span buffer. */
 interface MemorySample {
   rss: number;
   heapUsed: number;
   spanBuffer: number;
-  spanBufferLimit: number;
 }
 
 type Phase = 'plain' | 'hang';
@@ -185,7 +186,6 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
           rss,
           heapUsed: seriesValues(page, 'v8js_memory_heap_used_bytes').reduce((a, b) => a + b, 0),
           spanBuffer: seriesValues(page, 'otel_bootstrap_span_buffer_size_bytes')[0] ?? 0,
-          spanBufferLimit: seriesValues(page, 'otel_bootstrap_span_buffer_limit_bytes')[0] ?? 0,
         });
       }
       await sleep(2_000);
@@ -239,11 +239,12 @@ describe('persistence: no crash or hang loses a trace, a span or the watchdog st
           t.diagnostic(`${name} ${phase}: RSS ${mib(rss.min)}/${mib(rss.mean)}/${mib(rss.max)} MiB, heap used ${mib(heap.min)}/${mib(heap.mean)}/${mib(heap.max)} MiB (least/mean/most of ${phases[phase].length})`);
         }
         const bufferPeak = Math.max(...phases.hang.map((m) => m.spanBuffer));
-        const limit = Math.min(...phases.hang.map((m) => m.spanBufferLimit));
-        t.diagnostic(`${name}: span buffer at most ${mib(bufferPeak)} MiB of its ${mib(limit)} MiB during the hang`);
+        t.diagnostic(`${name}: span buffer at most ${mib(bufferPeak)} MiB during the hang`);
         assert.ok(bufferPeak > 0, `${name}'s preload buffered nothing while the Collector hung (otel_bootstrap_span_buffer_size_bytes): were its spans sent elsewhere?`);
-        assert.ok(limit > 0, `${name} serves no otel_bootstrap_span_buffer_limit_bytes`);
-        assert.ok(bufferPeak <= limit, `${name}'s span buffer held ${bufferPeak} bytes, above its bound of ${limit}`);
+        const liveHeap = (phase: Phase): number => Math.min(...phases[phase].map((m) => m.heapUsed));
+        assert.ok(liveHeap('plain') > 0, `${name} serves no v8js_memory_heap_used_bytes`);
+        const growth = liveHeap('hang') - liveHeap('plain');
+        assert.ok(growth <= LIVE_HEAP_GROWTH_MAX, `${name}'s least heap in use grew ${mib(growth)} MiB during the Collector's hang (bound 64 MiB): something held on to what it should have let go`);
       }
     });
 
