@@ -24,14 +24,17 @@ AUTH_DIR="${AUTH_DIR:-/auth}"
 AUTH_MOUNT=/etc/shopfloor-auth
 USER_NAME=shopfloor
 
-# secret NAME: $NAME, or the content of the file $NAME_FILE names (its trailing newlines dropped).
+# secret NAME: $NAME, or the content of the file $NAME_FILE names (its trailing newlines dropped);
+# both set is refused.
 secret() {
   eval "file=\${${1}_FILE:-}"
+  eval "value=\${${1}:-}"
   if [ -n "$file" ]; then
+    if [ -n "$value" ]; then echo "render.sh: $1 and ${1}_FILE are both set: give the secret one way" >&2; return 1; fi
     if [ ! -r "$file" ]; then echo "render.sh: ${1}_FILE: cannot read $file" >&2; return 1; fi
     cat "$file"
   else
-    eval "printf '%s' \"\${${1}:-}\""
+    printf '%s' "$value"
   fi
 }
 PROMETHEUS_PASSWORD="$(secret PROMETHEUS_PASSWORD)"

@@ -35,6 +35,10 @@ module.exports = { rabbitPasswordHash, render };
 /** The password from RABBITMQ_PASSWORD, or from the file RABBITMQ_PASSWORD_FILE names (trailing newlines dropped). */
 function readPassword(env) {
   if (!env.RABBITMQ_PASSWORD_FILE) return env.RABBITMQ_PASSWORD;
+  if (env.RABBITMQ_PASSWORD) {
+    process.stderr.write('render-definitions: RABBITMQ_PASSWORD and RABBITMQ_PASSWORD_FILE are both set: give the password one way\n');
+    process.exit(1);
+  }
   try {
     return fs.readFileSync(env.RABBITMQ_PASSWORD_FILE, 'utf8').replace(/(\r?\n)+$/, '');
   } catch (err) {

@@ -49,11 +49,11 @@ describe('compose: every published UI and OTLP refuse requests without their cre
     assert.deepEqual(wrong, [], 'every UI answers its login');
   });
 
-  it('docker inspect shows no secret in the environment of any container: they come as compose secrets (files)', async () => {
-    const { secretsInContainerEnvironments } = await import('@shopfloor/compose-stack');
-    const { containers, found } = secretsInContainerEnvironments();
+  it('docker inspect shows no secret of any container (environment, command, labels, health check): they come as compose secrets (files)', async () => {
+    const { secretsShownByInspect } = await import('@shopfloor/compose-stack');
+    const { containers, found } = secretsShownByInspect();
     assert.ok(containers >= 15, `only ${containers} containers inspected`);
-    assert.deepEqual(found, [], 'environment variables holding a secret of compose/.env');
+    assert.deepEqual(found, [], 'what docker inspect shows that holds a secret of compose/.env');
   });
 
   it('OTLP/HTTP on :4318 refuses an export without the bearer token and accepts it with the token', async () => {

@@ -188,9 +188,11 @@ test('secrets have no default: every one is required (${VAR:?message} in x-requi
   for (const expected of ['POSTGRES_PASSWORD', 'RABBITMQ_PASSWORD', 'S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID', 'OTLP_TOKEN', 'PROMETHEUS_PASSWORD', 'ALERTMANAGER_PASSWORD', 'JAEGER_UI_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'MES_PARTNER_KEYS', 'WATCHDOG_DB_PASSWORD', 'WATCHDOG_OPERATOR_TOKEN']) {
     assert.ok(required.has(expected), `${expected} is not required (x-required)`);
   }
-  // Anywhere else, a secret-like variable is never interpolated with a default.
-  for (const [whole, variable, op] of composeText.matchAll(/\$\{([A-Z0-9_]+)(:?[-?+])?([^}]*)\}/g)) {
-    if (SECRET.test(variable!) && op !== undefined) assert.equal(op, ':?', `${whole}: a secret must be required, not defaulted`);
+  // Anywhere else (environment, command, health checks, labels...), a secret is never interpolated:
+  // it reaches a container as a compose secret only. User names may be.
+  const outsideRequired = composeText.replace(/^x-required:\n(\s+- .*\n)+/m, '');
+  for (const [whole, variable] of outsideRequired.matchAll(/\$\{([A-Z0-9_]+)[^}]*\}/g)) {
+    assert.ok(!SECRET.test(variable!) || USER_NAMES.has(variable!), `${whole}: a secret interpolated into the compose file (give it as a compose secret)`);
   }
   assert.doesNotMatch(composeText, /guest:guest|shopfloor-dev|dev-key|watchdog-dev/, 'a known development credential is left in the compose file');
 });
@@ -221,6 +223,13 @@ test('no secret in any container environment: each comes as a compose secret, a 
     }
   }
   assert.ok(files >= 25, `only ${files} secret files named`);
+  // Grafana reads two of them in its data sources ($__file{...}): mounted in its container too.
+  const datasources = readFileSync(join(composeDir, 'grafana', 'provisioning', 'datasources', 'datasources.yaml'), 'utf8');
+  const grafanaSecrets = new Set((compose.services.grafana!.secrets ?? []).map((x) => (typeof x === 'string' ? x : x.target ?? x.source)));
+  const read = [...datasources.matchAll(/\$__file\{\/run\/secrets\/([\w.-]+)\}/g)].map((m) => m[1]!);
+  assert.ok(read.length >= 2, 'the data sources read no secret file');
+  for (const name of read) assert.ok(grafanaSecrets.has(name), `datasources.yaml reads /run/secrets/${name}, which Grafana does not mount`);
+  assert.doesNotMatch(datasources, /\$(\{?)[A-Z_]*PASSWORD/, 'a password from the environment in the data sources');
 });
 
 test('compose/.env.example documents every required variable; compose/.env is git-ignored', async () => {
@@ -356,6 +365,7 @@ test('render.sh: Prometheus and Alertmanager web configs pass promtool check web
 test('render.sh refuses to run without the passwords, or with a password file it cannot read', async () => {
   await assert.rejects(renderAuth({ PROMETHEUS_PASSWORD: 'x', ALERTMANAGER_PASSWORD: 'x' }), /JAEGER_UI_PASSWORD/);
   await assert.rejects(renderAuth({ PROMETHEUS_PASSWORD: 'x', ALERTMANAGER_PASSWORD: 'x', JAEGER_UI_PASSWORD_FILE: '/nonexistent/secret' }), /JAEGER_UI_PASSWORD_FILE: cannot read \/nonexistent\/secret/);
+  await assert.rejects(renderAuth({ PROMETHEUS_PASSWORD: 'x', PROMETHEUS_PASSWORD_FILE: '/etc/hostname', ALERTMANAGER_PASSWORD: 'x', JAEGER_UI_PASSWORD: 'x' }), /PROMETHEUS_PASSWORD and PROMETHEUS_PASSWORD_FILE are both set/);
 });
 
 // ---- RabbitMQ: the shared definitions with the user from .env ------------------------------

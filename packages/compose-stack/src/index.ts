@@ -3,4 +3,4 @@ export {
   type Dashboard, type DashboardFile, type Variable,
 } from './dashboards';
 export { dockerHostAddress, type ContainerHostAddress } from './docker-host';
-export { containersTestStack, secretsInContainerEnvironments } from './test-stack';
+export { containersTestStack, secretsShownByInspect } from './test-stack';

@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { overrideEnvironment } from './scenario-env';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -69,32 +70,39 @@ function usersHealthchecks(): (readonly [string, Healthcheck])[] {
   return Object.entries(usersServices()).flatMap(([name, spec]) => (spec.healthcheck ? [[name, spec.healthcheck] as const] : []));
 }
 
-/**
- * A scenario's environment for a service, with the file variable of each secret it sets emptied:
- * the users' file gives the watchdog WATCHDOG_OPERATOR_TOKEN_FILE, a scenario its own
- * WATCHDOG_OPERATOR_TOKEN, and a secret given both ways is refused (empty counts as unset).
- */
-export function overrideEnvironment(users: Record<string, unknown> | undefined, env: Record<string, string>): Record<string, string> {
-  const out = { ...env };
-  for (const name of Object.keys(env)) if (users && `${name}_FILE` in users && !(`${name}_FILE` in env)) out[`${name}_FILE`] = '';
-  return out;
-}
 
 /** The secret values of the running stack's compose/.env (renderEnvFile). */
 const runSecrets: string[] = [];
 
+interface InspectedConfig {
+  Env: string[] | null;
+  Cmd: string[] | null;
+  Entrypoint: string[] | null;
+  Labels: Record<string, string> | null;
+  Healthcheck?: { Test?: string[] };
+}
+
 /**
- * What `docker inspect` shows of the stack's containers (the one-shots' too): each environment variable that
- * holds one of this run's secrets (`<container> <VAR>`), and how many containers were looked at.
+ * What `docker inspect` shows of the stack's containers (the one-shots' too) that holds one of
+ * this run's secrets: each environment variable (`<container> env <VAR>`), command, entrypoint,
+ * label or health check; and how many containers were looked at.
  */
-export function secretsInContainerEnvironments(): { containers: number; found: string[] } {
+export function secretsShownByInspect(): { containers: number; found: string[] } {
   if (runSecrets.length === 0) throw new Error('no containers stack was brought up by this process');
   const ids = execFileSync('docker', ['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
   if (ids.length === 0) return { containers: 0, found: [] };
-  const inspected = JSON.parse(execFileSync('docker', ['inspect', ...ids], { encoding: 'utf8' })) as { Name: string; Config: { Env: string[] | null } }[];
-  const found = inspected.flatMap(({ Name, Config }) =>
-    (Config.Env ?? []).filter((kv) => runSecrets.some((secret) => kv.slice(kv.indexOf('=') + 1).includes(secret))).map((kv) => `${Name.replace(/^\//, '')} ${kv.slice(0, kv.indexOf('='))}`),
-  );
+  const inspected = JSON.parse(execFileSync('docker', ['inspect', ...ids], { encoding: 'utf8' })) as { Name: string; Config: InspectedConfig }[];
+  const holdsSecret = (text: string): boolean => runSecrets.some((secret) => text.includes(secret));
+  const found = inspected.flatMap(({ Name, Config }) => {
+    const where = (what: string) => `${Name.replace(/^\//, '')} ${what}`;
+    return [
+      ...(Config.Env ?? []).filter((kv) => holdsSecret(kv.slice(kv.indexOf('=') + 1))).map((kv) => where(`env ${kv.slice(0, kv.indexOf('='))}`)),
+      ...Object.entries(Config.Labels ?? {}).filter(([, v]) => holdsSecret(v)).map(([k]) => where(`label ${k}`)),
+      ...([['command', Config.Cmd], ['entrypoint', Config.Entrypoint], ['health check', Config.Healthcheck?.Test]] as const)
+        .filter(([, argv]) => holdsSecret((argv ?? []).join(' ')))
+        .map(([what]) => where(what)),
+    ];
+  });
   return { containers: inspected.length, found };
 }
 

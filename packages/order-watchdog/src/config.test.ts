@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readConfig, readSecrets } from './config';
+import { journeyPathOf, readConfig, readSecrets } from './config';
 
 describe('readSecrets: the watchdog secrets from files (compose secrets)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'watchdog-secrets-'));
@@ -15,7 +15,7 @@ describe('readSecrets: the watchdog secrets from files (compose secrets)', () =>
   };
   const password = 'a/b+c=@d: e';
 
-  it('puts the database password into the state URL and every journey database URL, the others into theirs', () => {
+  it("puts the database password into the state URL and the journey's database URLs, the others into theirs", () => {
     const env = readSecrets({
       WATCHDOG_DB_PASSWORD_FILE: secretFile('db', password),
       WATCHDOG_STATE_DATABASE_URL: 'postgres://watchdog@postgres:5432/watchdog',
@@ -26,9 +26,12 @@ describe('readSecrets: the watchdog secrets from files (compose secrets)', () =>
       WATCHDOG_ALERTMANAGER_URL: 'http://shopfloor@alertmanager:9093',
       WATCHDOG_ALERTMANAGER_PASSWORD_FILE: secretFile('am', `${password}?`),
       WATCHDOG_OPERATOR_TOKEN_FILE: secretFile('token', 'operator token of 24 chars'),
-    });
+      ERP_DB: 'postgres://watchdog@erp:5432/erp',
+      OTHER_DATABASE_URL: 'postgres://someone@else:5432/x',
+    }, ['WATCHDOG_SHOP_DATABASE_URL', 'WATCHDOG_MES_DATABASE_URL', 'ERP_DB']);
     const passwordOf = (name: string): string => decodeURIComponent(new URL(env[name]!).password);
-    for (const name of ['WATCHDOG_STATE_DATABASE_URL', 'WATCHDOG_SHOP_DATABASE_URL', 'WATCHDOG_MES_DATABASE_URL']) assert.equal(passwordOf(name), password, name);
+    for (const name of ['WATCHDOG_STATE_DATABASE_URL', 'WATCHDOG_SHOP_DATABASE_URL', 'WATCHDOG_MES_DATABASE_URL', 'ERP_DB']) assert.equal(passwordOf(name), password, name);
+    assert.equal(env.OTHER_DATABASE_URL, 'postgres://someone@else:5432/x', 'a URL the journey does not name is left alone');
     assert.equal(passwordOf('WATCHDOG_AMQP_URL'), `${password}!`);
     assert.equal(passwordOf('WATCHDOG_ALERTMANAGER_URL'), `${password}?`);
     const config = readConfig(env);
@@ -46,5 +49,13 @@ describe('readSecrets: the watchdog secrets from files (compose secrets)', () =>
       () => readSecrets({ WATCHDOG_DB_PASSWORD: 'db-secret-value' }),
       (err: unknown) => err instanceof Error && /WATCHDOG_DB_PASSWORD is set but WATCHDOG_STATE_DATABASE_URL is not/.test(err.message) && !err.message.includes('db-secret-value'),
     );
+  });
+});
+
+describe('the shipped journey and readSecrets', () => {
+  it('names the database URLs the native stack and compose set', async () => {
+    const { loadJourney } = await import('./journey');
+    const urls = Object.values(loadJourney(journeyPathOf({})).databases).map((d) => d.url_env).sort();
+    assert.deepEqual(urls, ['WATCHDOG_CRM_DATABASE_URL', 'WATCHDOG_MES_DATABASE_URL', 'WATCHDOG_SHOP_DATABASE_URL']);
   });
 });

@@ -86,7 +86,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): WatchdogConfig
   const port = num(env, 'WATCHDOG_PORT', 8084, 0);
   const jaegerUrl = opt(env, 'WATCHDOG_JAEGER_URL');
   return {
-    journeyPath: opt(env, 'WATCHDOG_JOURNEY') ?? join(__dirname, '..', 'journeys', 'shopfloor.yaml'),
+    journeyPath: journeyPathOf(env),
     host: opt(env, 'WATCHDOG_HOST') ?? '0.0.0.0',
     port,
     stateDatabaseUrl: postgresUrl(env, 'WATCHDOG_STATE_DATABASE_URL'),
@@ -111,18 +111,22 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): WatchdogConfig
   };
 }
 
+/** WATCHDOG_JOURNEY, else the shipped journey (read before the secrets: it names database URLs). */
+export function journeyPathOf(env: NodeJS.ProcessEnv = process.env): string {
+  return opt(env, 'WATCHDOG_JOURNEY') ?? join(__dirname, '..', 'journeys', 'shopfloor.yaml');
+}
+
 /**
  * The environment with the watchdog's secrets read, each from its variable or from the file
- * `<NAME>_FILE` names (compose secrets): WATCHDOG_DB_PASSWORD goes into every
- * WATCHDOG_*DATABASE_URL, WATCHDOG_AMQP_PASSWORD into WATCHDOG_AMQP_URL,
+ * `<NAME>_FILE` names (compose secrets): WATCHDOG_DB_PASSWORD goes into
+ * WATCHDOG_STATE_DATABASE_URL and the journey's database URLs (`databaseUrlEnvs`, its
+ * `databases.*.url_env`), WATCHDOG_AMQP_PASSWORD into WATCHDOG_AMQP_URL,
  * WATCHDOG_ALERTMANAGER_PASSWORD into WATCHDOG_ALERTMANAGER_URL (percent-encoded: those URLs then
  * name only the user); WATCHDOG_OPERATOR_TOKEN. Throws naming the variables, never a value.
  */
-export function readSecrets(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const databaseUrls = Object.keys(env).filter((name) => /^WATCHDOG_\w*DATABASE_URL$/.test(name) && env[name]);
+export function readSecrets(env: NodeJS.ProcessEnv = process.env, databaseUrlEnvs: readonly string[] = []): NodeJS.ProcessEnv {
   return readSecretEnv(env, [
-    // The state's URL is required: with none set, a password has nowhere to go (an error).
-    { name: 'WATCHDOG_DB_PASSWORD', intoUrls: databaseUrls.length > 0 ? databaseUrls : ['WATCHDOG_STATE_DATABASE_URL'] },
+    { name: 'WATCHDOG_DB_PASSWORD', intoUrls: [...new Set(['WATCHDOG_STATE_DATABASE_URL', ...databaseUrlEnvs])] },
     { name: 'WATCHDOG_AMQP_PASSWORD', intoUrls: ['WATCHDOG_AMQP_URL'] },
     { name: 'WATCHDOG_ALERTMANAGER_PASSWORD', intoUrls: ['WATCHDOG_ALERTMANAGER_URL'] },
     { name: 'WATCHDOG_OPERATOR_TOKEN' },

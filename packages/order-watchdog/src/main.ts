@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readConfig, readSecrets } from './config';
+import { journeyPathOf, readConfig, readSecrets } from './config';
 import { redactUrl } from './http-auth';
 import { loadJourney } from './journey';
 import { recordLookup } from './lookup';
@@ -15,9 +15,9 @@ import { Watchdog, type Log } from './watchdog';
 /** `order-watchdog`: checks the journey of WATCHDOG_JOURNEY, serves the page and /metrics. */
 async function main(): Promise<void> {
   const log: Log = (level, msg, fields = {}) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
-  const env = readSecrets();
+  const journey = loadJourney(journeyPathOf());
+  const env = readSecrets(process.env, Object.values(journey.databases).map((d) => d.url_env));
   const config = readConfig(env);
-  const journey = loadJourney(config.journeyPath);
   if (process.env.WATCHDOG_STATE_FILE) log('warn', 'WATCHDOG_STATE_FILE is no longer read: the state is kept in WATCHDOG_STATE_DATABASE_URL');
   const stateDatabase = redactUrl(config.stateDatabaseUrl);
   const store = openStateStore(config.stateDatabaseUrl, journey.name);

@@ -56,6 +56,10 @@ export function orderWatchdog(extraEnv: Record<string, string> = {}): ComponentS
       WATCHDOG_CANARY_INTERVAL_MS: '30000',
       // Replay of lost orders: on when the user sets a token for `npm start` (else read-only).
       ...(process.env.WATCHDOG_OPERATOR_TOKEN ? { WATCHDOG_OPERATOR_TOKEN: process.env.WATCHDOG_OPERATOR_TOKEN } : {}),
+      // The passwords are the ones above: a password or secret file the supervisor's own
+      // environment holds (children inherit it) would be a second source, refused at start.
+      // Empty counts as unset.
+      ...Object.fromEntries(['WATCHDOG_DB_PASSWORD_FILE', 'WATCHDOG_AMQP_PASSWORD', 'WATCHDOG_AMQP_PASSWORD_FILE', 'WATCHDOG_ALERTMANAGER_PASSWORD', 'WATCHDOG_ALERTMANAGER_PASSWORD_FILE'].map((name) => [name, ''])),
       ...extraEnv,
     },
     ports: { http: ports.orderWatchdog },

@@ -55,6 +55,10 @@ export function service(name: ServiceName, extraEnv: Record<string, string> = {}
       S3_ENDPOINT: s3Endpoint,
       S3_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
       S3_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+      // The URLs and keys above are the secrets: a password or secret file the supervisor's own
+      // environment holds (children inherit it) would be a second source, refused at start.
+      // Empty counts as unset.
+      ...Object.fromEntries(['DATABASE_PASSWORD', 'DATABASE_PASSWORD_FILE', 'AMQP_PASSWORD', 'AMQP_PASSWORD_FILE', 'S3_SECRET_ACCESS_KEY_FILE', 'MES_PARTNER_KEYS_FILE'].map((name) => [name, ''])),
       ...extraEnv,
     },
     ports: { http, metrics },
