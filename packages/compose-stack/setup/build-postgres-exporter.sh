@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Builds postgres_exporter (the compose file's quay.io/prometheuscommunity/postgres-exporter) from
 # its Go module at the pinned release, for its stand-in image (standins/postgres-exporter): the
-# release the users' file runs, not Debian's 0.11, whose DSN parsing splits on spaces (a password
-# with a space stops it: "malformed dsn"). Cached outside the repo, keyed by version:
+# release the users' file runs, not Debian's 0.11. Cached outside the repo, keyed by version:
 #   ${SHOPFLOOR_CACHE_DIR:-$HOME/.cache/shopfloor}/postgres-exporter-<version>/postgres_exporter
 # A second run prints the path and exits at once.
 #

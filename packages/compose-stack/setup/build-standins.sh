@@ -51,14 +51,14 @@ STANDINS=(
   "minio shopfloor-standin/minio:RELEASE.2026-02-12"
   "jaeger shopfloor-standin/jaeger:2.12.0"
   "prometheus shopfloor-standin/prometheus:v3.13.2"
-  "alertmanager shopfloor-standin/alertmanager:0.25-bookworm"
-  "node-exporter shopfloor-standin/node-exporter:1.5-bookworm"
+  "alertmanager shopfloor-standin/alertmanager:$ALERTMANAGER_VERSION"
+  "node-exporter shopfloor-standin/node-exporter:$NODE_EXPORTER_VERSION"
   "postgres-exporter shopfloor-standin/postgres-exporter:$POSTGRES_EXPORTER_VERSION"
   "otelcol shopfloor-standin/otelcol:0.161.0"
   "victorialogs shopfloor-standin/victorialogs:v1.52.1"
 )
 # The ones with Go-built binaries among their inputs (inputs_of below).
-GO_BUILT=(caddy minio jaeger prometheus postgres-exporter otelcol victorialogs)
+GO_BUILT=(caddy minio jaeger prometheus alertmanager node-exporter postgres-exporter otelcol victorialogs)
 
 tag_of() {
   local entry
@@ -159,6 +159,8 @@ if wants minio; then
 fi
 wants jaeger && jaeger_bin="$(ensure_go_binary "$setup_dir/build-jaeger.sh" "the Jaeger build")"
 wants prometheus && prometheus_dir="$(ensure_go_binary "$here/build-prometheus.sh" "the Prometheus build")"
+wants alertmanager && alertmanager_dir="$(ensure_go_binary "$here/build-alertmanager.sh" "the Alertmanager build")"
+wants node-exporter && node_exporter_bin="$(ensure_go_binary "$here/build-node-exporter.sh" "the node_exporter build")"
 wants postgres-exporter && postgres_exporter_bin="$(ensure_go_binary "$here/build-postgres-exporter.sh" "the postgres_exporter build")"
 if wants otelcol; then
   collector_bin="$(ensure_go_binary "$setup_dir/build-collector.sh" "the Collector build")"
@@ -178,6 +180,8 @@ inputs_of() {
     minio) printf '%s %s\n' minio "$minio_bin" mc "$mc_bin" ;;
     jaeger) printf '%s %s\n' jaeger-linux "$jaeger_bin" ;;
     prometheus) printf '%s %s\n' prometheus "$prometheus_dir/prometheus" promtool "$prometheus_dir/promtool" ;;
+    alertmanager) printf '%s %s\n' alertmanager "$alertmanager_dir/alertmanager" amtool "$alertmanager_dir/amtool" ;;
+    node-exporter) printf '%s %s\n' node_exporter "$node_exporter_bin" ;;
     postgres-exporter) printf '%s %s\n' postgres_exporter "$postgres_exporter_bin" ;;
     otelcol) printf '%s %s\n' otelcol-shopfloor "$collector_bin" healthcheck "$healthcheck_bin" ;;
     victorialogs) printf '%s %s\n' victoria-logs-prod "$victorialogs_bin" ;;

@@ -2,7 +2,7 @@
 # Groundwork of the containers suite (issue 8, section 2): `npm run setup:containers`.
 #   In the background, at most GO_COMPILE_SLOTS compiles at a time (logs in
 #   .run/setup-logs/containers-go/): the Go builds build-compose.sh --binary, build-prometheus.sh,
-#   build-caddy.sh, build-mc.sh, build-postgres-exporter.sh and ../build-{collector,jaeger,minio,victorialogs}.sh (cached by
+#   build-caddy.sh, build-mc.sh, build-{postgres-exporter,alertmanager,node-exporter}.sh and ../build-{collector,jaeger,minio,victorialogs}.sh (cached by
 #   `npm run setup`). Meanwhile, in the foreground:
 #   1. ensure-dockerd.sh            a Docker engine: Debian's docker.io installed, dockerd started
 #   2. build-base-image.sh          shopfloor/debian-base:bookworm, from debootstrap
@@ -32,6 +32,8 @@ bg_start compose bash "$here/build-compose.sh" --binary
 bg_start caddy bash "$here/build-caddy.sh"
 bg_start mc bash "$here/build-mc.sh"
 bg_start postgres-exporter bash "$here/build-postgres-exporter.sh"
+bg_start alertmanager bash "$here/build-alertmanager.sh"
+bg_start node-exporter bash "$here/build-node-exporter.sh"
 for tool in collector jaeger minio victorialogs; do
   bg_start "$tool" bash "$here/../../native-stack/setup/build-$tool.sh"
 done
