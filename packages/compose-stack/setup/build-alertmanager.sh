@@ -32,7 +32,7 @@ alertmanager_source() {
 out_dir="$CACHE_DIR/alertmanager-$ALERTMANAGER_VERSION"
 go_build --module "$MODULE@$ALERTMANAGER_VERSION" --source-from alertmanager_source --what "Alertmanager $ALERTMANAGER_VERSION" \
   --env GOWORK=off --env CGO_ENABLED=0 \
-  --ldflags "-X github.com/prometheus/common/version.Version=${ALERTMANAGER_VERSION#v} -X github.com/prometheus/common/version.Revision=gomod-$ALERTMANAGER_VERSION -X github.com/prometheus/common/version.Branch=HEAD" \
+  --ldflags "$(promu_ldflags "$ALERTMANAGER_VERSION" "$ALERTMANAGER_VERSION")" \
   --check --version "*version ${ALERTMANAGER_VERSION#v} *" \
   --bin ./cmd/alertmanager "$out_dir/alertmanager" --bin ./cmd/amtool "$out_dir/amtool" >/dev/null
 printf '%s\n' "$out_dir"

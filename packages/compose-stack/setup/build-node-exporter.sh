@@ -17,6 +17,6 @@ LOG_PREFIX=containers:node-exporter
 source "$(dirname "${BASH_SOURCE[0]}")/../../native-stack/setup/go-lib.sh"
 
 go_build --module "$MODULE@$NODE_EXPORTER_VERSION" --from-source --env CGO_ENABLED=0 \
-  --ldflags "-X github.com/prometheus/common/version.Version=${NODE_EXPORTER_VERSION#v} -X github.com/prometheus/common/version.Revision=gomod-$NODE_EXPORTER_VERSION -X github.com/prometheus/common/version.Branch=HEAD" \
+  --ldflags "$(promu_ldflags "$NODE_EXPORTER_VERSION" "$NODE_EXPORTER_VERSION")" \
   --check --version "*version ${NODE_EXPORTER_VERSION#v} *" \
   --bin . "$CACHE_DIR/node-exporter-$NODE_EXPORTER_VERSION/node_exporter"

@@ -20,6 +20,6 @@ LOG_PREFIX=containers:postgres-exporter
 source "$(dirname "${BASH_SOURCE[0]}")/../../native-stack/setup/go-lib.sh"
 
 go_build --module "$MODULE@$POSTGRES_EXPORTER_VERSION" --from-source --env CGO_ENABLED=0 \
-  --ldflags "-X github.com/prometheus/common/version.Version=${POSTGRES_EXPORTER_VERSION#v} -X github.com/prometheus/common/version.Revision=gomod-$POSTGRES_EXPORTER_VERSION -X github.com/prometheus/common/version.Branch=HEAD" \
+  --ldflags "$(promu_ldflags "$POSTGRES_EXPORTER_VERSION" "$POSTGRES_EXPORTER_VERSION")" \
   --check --version "*${POSTGRES_EXPORTER_VERSION#v}*" \
   --bin ./cmd/postgres_exporter "$CACHE_DIR/postgres-exporter-$POSTGRES_EXPORTER_VERSION/postgres_exporter"

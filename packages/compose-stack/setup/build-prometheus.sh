@@ -26,7 +26,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../native-stack/setup/go-lib.sh"
 out_dir="$CACHE_DIR/prometheus-$PROMETHEUS_RELEASE"
 go_build --module "$PROM_MODULE@$PROMETHEUS_MODULE_VERSION" --from-source --what "Prometheus $PROMETHEUS_RELEASE" \
   --env GOWORK=off --env CGO_ENABLED=0 \
-  --ldflags "-X github.com/prometheus/common/version.Version=${PROMETHEUS_RELEASE#v} -X github.com/prometheus/common/version.Revision=gomod-$PROMETHEUS_MODULE_VERSION -X github.com/prometheus/common/version.Branch=HEAD" \
+  --ldflags "$(promu_ldflags "$PROMETHEUS_RELEASE" "$PROMETHEUS_MODULE_VERSION")" \
   --check --version "*version ${PROMETHEUS_RELEASE#v} *" \
   --bin ./cmd/prometheus "$out_dir/prometheus" --bin ./cmd/promtool "$out_dir/promtool" >/dev/null
 printf '%s\n' "$out_dir"

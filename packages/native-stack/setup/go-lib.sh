@@ -27,6 +27,12 @@ require_go() {
 # fetch_module_source <module> <version> <dest>: a writable copy of the module's source (the
 # module cache is read-only; go build may touch go.sum). Run outside any module, so
 # `go mod download` treats the argument as a plain module query.
+# promu_ldflags RELEASE MODULE_VERSION: the -X flags the Prometheus projects' release tool (promu)
+# sets, so `<program> --version` names the release instead of a blank one.
+promu_ldflags() {
+  printf -- '-X github.com/prometheus/common/version.Version=%s -X github.com/prometheus/common/version.Revision=gomod-%s -X github.com/prometheus/common/version.Branch=HEAD' "${1#v}" "$2"
+}
+
 fetch_module_source() {
   local module="$1" version="$2" dest="$3" mod_json mod_dir
   if ! mod_json="$(cd "$(dirname "$dest")" && GOFLAGS=-mod=mod go mod download -json "$module@$version")"; then
