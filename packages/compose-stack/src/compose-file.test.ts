@@ -285,7 +285,7 @@ test('the services share one image and pick the service with command; they send 
   for (const n of apis) {
     const s = compose.services[n]!;
     assert.deepEqual(s.command, [`packages/${n}/dist/server.js`]);
-    const env = s.environment as Record<string, string>;
+    const env = environmentOf(s);
     assert.equal(env.SHOPFLOOR_OTLP_BEARER_TOKEN_FILE, '/run/secrets/otlp_token');
     assert.ok(s.secrets?.includes('otlp_token'), `${n} does not mount the secret otlp_token`);
     assert.equal(env.OTEL_EXPORTER_OTLP_HEADERS, undefined, 'the token is not in the environment');
@@ -434,7 +434,7 @@ test('the order watchdog: its own image, the read-only role, the RabbitMQ user f
   assert.ok(wd, 'compose has no order-watchdog service (issue 9: "a service in compose")');
   assert.deepEqual(wd.build, { context: '..', dockerfile: 'packages/order-watchdog/Dockerfile' });
   assert.deepEqual(wd.ports ?? [], [], 'the page is published through the proxy, behind its login');
-  const env = wd.environment as Record<string, string>;
+  const env = environmentOf(wd);
   for (const db of ['SHOP', 'CRM', 'MES']) {
     const url = env[`WATCHDOG_${db}_DATABASE_URL`]!;
     assert.match(url, /^postgres:\/\/watchdog@postgres:5432\/(shop|crm|mes)$/, `${db}: the read-only role, not the superuser: ${url}`);
@@ -463,7 +463,7 @@ test('the order watchdog: its own image, the read-only role, the RabbitMQ user f
 
 test('PostgreSQL creates the watchdog role with the password from its secret: watchdog-role.sql mounted where init.sql includes it', () => {
   const pg = compose.services.postgres!;
-  const env = pg.environment as Record<string, string>;
+  const env = environmentOf(pg);
   assert.equal(env.WATCHDOG_DB_PASSWORD_FILE, '/run/secrets/watchdog_db_password');
   const init = readFileSync(join(composeDir, 'postgres', 'init.sql'), 'utf8');
   const included = /^\\ir\s+(\S+)$/m.exec(init)?.[1];
